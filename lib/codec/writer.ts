@@ -1,0 +1,220 @@
+// Builds netlink messages and their attributes into one growable buffer, so a
+// batch of thousands of requests is a single allocation and a single sendmsg.
+// Every attribute may carry the caller's field name: when the kernel points at
+// an attribute by offset in its extended ack, the error can name the field.
+
+const NLMSG_HDRLEN = 16;
+const NLA_HDRLEN = 4;
+const NLA_F_NESTED = 1 << 15;
+
+const align4 = (n: number): number => (n + 3) & ~3;
+
+/** Where a named field's attribute sits, relative to the start of its message. */
+export interface FieldMark {
+  offset: number;
+  field: string;
+}
+
+/** One finished message inside a writer's buffer. */
+export interface WrittenMessage {
+  start: number;
+  length: number;
+  /** Attribute offsets with the caller's field names, for extack mapping. */
+  fields: FieldMark[];
+  /** What the message does, for error text: "create link vxlan42". */
+  what: string;
+}
+
+export class MessageWriter {
+  private buf: Buffer;
+  private pos = 0;
+  private messageStart = -1;
+  private fields: FieldMark[] = [];
+  readonly messages: WrittenMessage[] = [];
+
+  constructor(initialSize = 4096) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  /** Starts a message; seq and port id are filled in by the connection when it sends. */
+  begin(type: number, flags: number): this {
+    if (this.messageStart >= 0) throw new Error('MessageWriter: previous message not ended');
+    this.reserve(NLMSG_HDRLEN);
+    this.messageStart = this.pos;
+    this.fields = [];
+    this.buf.fill(0, this.pos, this.pos + NLMSG_HDRLEN);
+    this.buf.writeUInt16LE(type, this.pos + 4);
+    this.buf.writeUInt16LE(flags, this.pos + 6);
+    this.pos += NLMSG_HDRLEN;
+    return this;
+  }
+
+  /** Ends the current message, fixing its length. */
+  end(what: string): WrittenMessage {
+    const start = this.messageStart;
+    if (start < 0) throw new Error('MessageWriter: no message begun');
+    const length = this.pos - start;
+    this.buf.writeUInt32LE(length, start);
+    this.messageStart = -1;
+    const message = { start, length, fields: this.fields, what };
+    this.messages.push(message);
+    return message;
+  }
+
+  // Raw bytes of a family header (ifinfomsg, genlmsghdr, ...), little-endian host order.
+  u8(v: number): this {
+    this.reserve(1);
+    this.buf.writeUInt8(v, this.pos);
+    this.pos += 1;
+    return this;
+  }
+  u16(v: number): this {
+    this.reserve(2);
+    this.buf.writeUInt16LE(v, this.pos);
+    this.pos += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.reserve(4);
+    this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+  i32(v: number): this {
+    this.reserve(4);
+    this.buf.writeInt32LE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+  zeros(n: number): this {
+    this.reserve(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+    return this;
+  }
+  bytes(data: Uint8Array): this {
+    this.reserve(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+    return this;
+  }
+
+  private attrHeader(type: number, payload: number, field?: string): number {
+    this.reserve(align4(NLA_HDRLEN + payload));
+    const at = this.pos;
+    if (field !== undefined) this.fields.push({ offset: at - this.messageStart, field });
+    this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
+    this.buf.writeUInt16LE(type, at + 2);
+    this.pos += NLA_HDRLEN;
+    return at;
+  }
+
+  private pad(): void {
+    const aligned = align4(this.pos);
+    if (aligned !== this.pos) {
+      this.buf.fill(0, this.pos, aligned);
+      this.pos = aligned;
+    }
+  }
+
+  attrFlag(type: number, field?: string): this {
+    this.attrHeader(type, 0, field);
+    return this;
+  }
+  attrU8(type: number, v: number, field?: string): this {
+    this.attrHeader(type, 1, field);
+    this.buf.writeUInt8(v, this.pos);
+    this.pos += 1;
+    this.pad();
+    return this;
+  }
+  attrU16(type: number, v: number, field?: string): this {
+    this.attrHeader(type, 2, field);
+    this.buf.writeUInt16LE(v, this.pos);
+    this.pos += 2;
+    this.pad();
+    return this;
+  }
+  /** A u16 in network byte order (ports). */
+  attrBe16(type: number, v: number, field?: string): this {
+    this.attrHeader(type, 2, field);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+    this.pad();
+    return this;
+  }
+  attrU32(type: number, v: number, field?: string): this {
+    this.attrHeader(type, 4, field);
+    this.buf.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+  attrS32(type: number, v: number, field?: string): this {
+    this.attrHeader(type, 4, field);
+    this.buf.writeInt32LE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+  /** A u32 in network byte order (IPv4 netmasks). */
+  attrBe32(type: number, v: number, field?: string): this {
+    this.attrHeader(type, 4, field);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+  attrU64(type: number, v: bigint, field?: string): this {
+    this.attrHeader(type, 8, field);
+    this.buf.writeBigUInt64LE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+  /** A NUL-terminated string. */
+  attrString(type: number, s: string, field?: string): this {
+    const n = Buffer.byteLength(s);
+    this.attrHeader(type, n + 1, field);
+    this.buf.write(s, this.pos, 'utf8');
+    this.buf.writeUInt8(0, this.pos + n);
+    this.pos += n + 1;
+    this.pad();
+    return this;
+  }
+  attrBytes(type: number, data: Uint8Array, field?: string): this {
+    this.attrHeader(type, data.length, field);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+    this.pad();
+    return this;
+  }
+
+  /** Opens a nested attribute; close it with endNest(). */
+  nest(type: number, field?: string): number {
+    return this.attrHeader(type | NLA_F_NESTED, 0, field);
+  }
+  /** Opens a nested attribute without NLA_F_NESTED (for families whose policy predates it). */
+  nestPlain(type: number, field?: string): number {
+    return this.attrHeader(type, 0, field);
+  }
+  endNest(at: number): this {
+    this.buf.writeUInt16LE(this.pos - at, at);
+    return this;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  view(): Buffer {
+    if (this.messageStart >= 0) throw new Error('MessageWriter: message not ended');
+    return this.buf.subarray(0, this.pos);
+  }
+}

@@ -1,0 +1,191 @@
+// RTM_*LINK: the link object, its decoder, and request builders for list and get.
+import { MessageWriter } from '../../codec/writer.js';
+import { AttrTable } from '../../codec/reader.js';
+import { bytesToMac } from '../../codec/address.js';
+import { ValidationError } from '../../protocol/errors.js';
+import type { Message } from '../../protocol/message.js';
+import { linkKind } from './kinds/registry.js';
+import {
+  IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_TXQLEN, IFLA_OPERSTATE,
+  IFLA_LINKINFO, IFLA_IFALIAS, IFLA_STATS64, IFLA_LINK_NETNSID, IFLA_INFO_KIND, IFLA_INFO_DATA,
+  IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, IFLA_EXT_MASK, IFLA_MIN_MTU, IFLA_MAX_MTU, IFLA_PERM_ADDRESS,
+  IFLA_CARRIER, IFLA_PROMISCUITY, IFLA_GROUP, RTNL_LINK_STATS64_FIELDS,
+} from '../../uapi/if_link.js';
+import { IFF_UP, IFF_LOWER_UP, IFNAMSIZ } from '../../uapi/if.js';
+import { IFINFOMSG_LEN, RTM_GETLINK, RTEXT_FILTER_SKIP_STATS } from '../../uapi/rtnetlink.js';
+import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP } from '../../uapi/netlink.js';
+import { AF_UNSPEC } from '../../uapi/linux.js';
+
+export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
+const OPERSTATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+
+/** struct rtnl_link_stats64, every counter a bigint. */
+export type LinkStats64 = Record<(typeof RTNL_LINK_STATS64_FIELDS)[number], bigint>;
+
+export interface Link {
+  index: number;
+  name: string;
+  /** IFLA_INFO_KIND: 'bridge', 'vxlan', 'veth', ...; undefined for physical and loopback devices. */
+  kind?: string;
+  /** ARPHRD_* hardware type. */
+  type: number;
+  /** IFF_* bits. */
+  flags: number;
+  /** Administratively up (IFF_UP). */
+  up: boolean;
+  /** Carrier present (IFF_LOWER_UP). */
+  lowerUp: boolean;
+  operstate: OperState;
+  mtu?: number;
+  minMtu?: number;
+  maxMtu?: number;
+  mac?: string;
+  broadcast?: string;
+  permanentMac?: string;
+  /** ifindex of the bridge or bond this link is enslaved to. */
+  master?: number;
+  /** ifindex of the lower device (vlan, macvlan, vxlan dev, veth peer). */
+  link?: number;
+  /** The peer's namespace id, when `link` is in another namespace. */
+  linkNetnsId?: number;
+  txqlen?: number;
+  alias?: string;
+  group?: number;
+  promiscuity?: number;
+  carrier?: boolean;
+  stats64?: LinkStats64;
+  /** Kind-specific settings (IFLA_INFO_DATA), decoded by the kind's module or raw. */
+  info?: unknown;
+  /** The master's kind for this port ('bridge'), and its per-port settings. */
+  slaveKind?: string;
+  slaveInfo?: unknown;
+}
+
+function decodeStats64(bytes: Buffer): LinkStats64 {
+  const stats = {} as LinkStats64;
+  RTNL_LINK_STATS64_FIELDS.forEach((name, i) => {
+    // Older kernels send a shorter struct; missing tail counters read as 0.
+    stats[name] = (i + 1) * 8 <= bytes.length ? bytes.readBigUInt64LE(i * 8) : 0n;
+  });
+  return stats;
+}
+
+function decodeKindData(kind: string | undefined, data: AttrTable | undefined, raw: Buffer | undefined): unknown {
+  if (kind === undefined || raw === undefined) return undefined;
+  const k = linkKind(kind);
+  if (k === undefined || data === undefined) return { raw: Buffer.from(raw) };
+  return k.decode(data);
+}
+
+export function decodeLink(msg: Message): Link {
+  const b = msg.buf;
+  const o = msg.offset;
+  const flags = b.readUInt32LE(o + 8);
+  const t = new AttrTable(b, o + IFINFOMSG_LEN, msg.end);
+  const link: Link = {
+    index: b.readInt32LE(o + 4),
+    name: t.str(IFLA_IFNAME) ?? '',
+    type: b.readUInt16LE(o + 2),
+    flags,
+    up: (flags & IFF_UP) !== 0,
+    lowerUp: (flags & IFF_LOWER_UP) !== 0,
+    operstate: OPERSTATES[t.u8(IFLA_OPERSTATE) ?? 0] ?? 'unknown',
+  };
+  const set = <K extends keyof Link>(key: K, value: Link[K] | undefined): void => {
+    if (value !== undefined) link[key] = value;
+  };
+  set('mtu', t.u32(IFLA_MTU));
+  set('minMtu', t.u32(IFLA_MIN_MTU));
+  set('maxMtu', t.u32(IFLA_MAX_MTU));
+  const mac = t.bytes(IFLA_ADDRESS);
+  if (mac) link.mac = bytesToMac(mac);
+  const brd = t.bytes(IFLA_BROADCAST);
+  if (brd) link.broadcast = bytesToMac(brd);
+  const perm = t.bytes(IFLA_PERM_ADDRESS);
+  if (perm) link.permanentMac = bytesToMac(perm);
+  set('master', t.u32(IFLA_MASTER));
+  const lower = t.s32(IFLA_LINK);
+  if (lower !== undefined && lower !== link.index) link.link = lower;
+  set('linkNetnsId', t.s32(IFLA_LINK_NETNSID));
+  set('txqlen', t.u32(IFLA_TXQLEN));
+  set('alias', t.str(IFLA_IFALIAS));
+  set('group', t.u32(IFLA_GROUP));
+  set('promiscuity', t.u32(IFLA_PROMISCUITY));
+  const carrier = t.u8(IFLA_CARRIER);
+  if (carrier !== undefined) link.carrier = carrier !== 0;
+  const stats = t.bytes(IFLA_STATS64);
+  if (stats) link.stats64 = decodeStats64(stats);
+  const info = t.nested(IFLA_LINKINFO);
+  if (info) {
+    set('kind', info.str(IFLA_INFO_KIND));
+    set('info', decodeKindData(link.kind, info.nested(IFLA_INFO_DATA), info.bytes(IFLA_INFO_DATA)));
+    set('slaveKind', info.str(IFLA_INFO_SLAVE_KIND));
+    const slaveRaw = info.bytes(IFLA_INFO_SLAVE_DATA);
+    if (link.slaveKind !== undefined && slaveRaw !== undefined) {
+      const k = linkKind(`${link.slaveKind}:port`);
+      link.slaveInfo = k ? k.decode(info.nested(IFLA_INFO_SLAVE_DATA)!) : { raw: Buffer.from(slaveRaw) };
+    }
+  }
+  return link;
+}
+
+/** Interface names: 1 to 15 bytes, no '/', no whitespace, not '.' or '..'. */
+export function validateIfname(name: unknown, field = 'name'): string {
+  if (typeof name !== 'string') throw new ValidationError(field, 'an interface name must be a string');
+  const bytes = Buffer.byteLength(name);
+  if (bytes === 0 || bytes >= IFNAMSIZ) throw new ValidationError(field, `an interface name has 1 to ${IFNAMSIZ - 1} bytes, got ${bytes}: ${JSON.stringify(name)}`);
+  if (/[\s/:]/.test(name) || name === '.' || name === '..' || name.includes('\0')) {
+    throw new ValidationError(field, `not a valid interface name: ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+export function validateIfindex(index: unknown, field = 'index'): number {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index <= 0 || index > 0x7fffffff) {
+    throw new ValidationError(field, `an interface index is a positive integer, got ${String(index)}`);
+  }
+  return index;
+}
+
+/** Writes a struct ifinfomsg. */
+export function writeIfinfomsg(w: MessageWriter, index = 0, flags = 0, change = 0, family = AF_UNSPEC): void {
+  w.u8(family).u8(0).u16(0).i32(index).u32(flags).u32(change);
+}
+
+export interface LinkListFilter {
+  /** Only links of this kind ('vxlan', 'bridge', ...), filtered in the kernel. */
+  kind?: string;
+  /** Only ports of this master (ifindex), filtered in the kernel. */
+  master?: number;
+  /** Leave out counters (lighter dumps). */
+  skipStats?: boolean;
+}
+
+export function buildLinkDump(filter: LinkListFilter = {}): MessageWriter {
+  const w = new MessageWriter(64);
+  w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
+  writeIfinfomsg(w);
+  if (filter.skipStats) w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS, 'skipStats');
+  // With NETLINK_GET_STRICT_CHK these two filter in the kernel (rtnl_dump_ifinfo).
+  if (filter.master !== undefined) w.attrU32(IFLA_MASTER, validateIfindex(filter.master, 'master'), 'master');
+  if (filter.kind !== undefined) {
+    const nest = w.nest(IFLA_LINKINFO);
+    w.attrString(IFLA_INFO_KIND, filter.kind, 'kind');
+    w.endNest(nest);
+  }
+  w.end(`list links${filter.kind ? ` of kind ${filter.kind}` : ''}${filter.master ? ` on master ${filter.master}` : ''}`);
+  return w;
+}
+
+export function buildLinkGet(nameOrIndex: string | number): MessageWriter {
+  const w = new MessageWriter(64);
+  w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK);
+  if (typeof nameOrIndex === 'number') {
+    writeIfinfomsg(w, validateIfindex(nameOrIndex));
+  } else {
+    writeIfinfomsg(w);
+    w.attrString(IFLA_IFNAME, validateIfname(nameOrIndex), 'name');
+  }
+  w.end(`get link ${nameOrIndex}`);
+  return w;
+}

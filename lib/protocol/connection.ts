@@ -1,0 +1,516 @@
+// The protocol core: sequence numbers, acks and errors matched to requests,
+// multi-part dumps with NLM_F_DUMP_INTR retries, batches split into as few
+// sendmsg calls as the socket buffers allow, timeouts and AbortSignal.
+// It runs in TypeScript because decoding here is cheaper than building JS
+// objects in C++ (see docs/ARCHITECTURE.md); native code only moves bytes.
+import { Transport, type TransportOptions } from '../transport/socket.js';
+import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
+import type { MessageWriter, WrittenMessage } from '../codec/writer.js';
+import { AttrTable } from '../codec/reader.js';
+import { forEachMessage, NLMSG_HDRLEN, type Message } from './message.js';
+import {
+  NetlinkError,
+  DumpInterruptedError,
+  TimeoutError,
+  SocketClosedError,
+  DecodeError,
+} from './errors.js';
+import {
+  NLMSG_ERROR,
+  NLMSG_DONE,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  NLM_F_DUMP_INTR,
+  NLM_F_CAPPED,
+  NLM_F_ACK_TLVS,
+  NLMSGERR_ATTR_MSG,
+  NLMSGERR_ATTR_OFFS,
+  NLMSGERR_ATTR_MISS_TYPE,
+} from '../uapi/netlink.js';
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Milliseconds to wait for the kernel's answer. Default 30 000. */
+  timeout?: number;
+}
+
+export interface BatchOptions extends RequestOptions {
+  /** Stop sending after the first rejected operation (default false: go on). */
+  stopOnError?: boolean;
+}
+
+export interface DumpOptions extends RequestOptions {
+  /** How many times an interrupted dump (NLM_F_DUMP_INTR) is retried. Default 3. */
+  retries?: number;
+}
+
+/** Turns one reply message into a value, or undefined to skip it. */
+export type Decoder<T> = (msg: Message) => T | undefined;
+
+/** Explains an errno for one operation better than strerror ("service … already exists"). */
+export type Describe = (errno: number, what: string) => string | undefined;
+
+export type BatchResult<T> =
+  | { ok: true; replies: T[] }
+  | { ok: false; error: Error; /** Never sent, because an earlier operation failed. */ skipped?: boolean };
+
+export interface ConnectionOptions extends TransportOptions {
+  /** Default timeout for every request on this connection, in milliseconds. */
+  timeout?: number;
+}
+
+interface Call {
+  settled: boolean;
+  remaining: number;
+  timer?: NodeJS.Timeout;
+  cleanup(): void;
+  resolve(): void;
+}
+
+interface Pending {
+  call: Call;
+  message: WrittenMessage;
+  decode?: Decoder<unknown>;
+  describe?: Describe;
+  replies: unknown[];
+  interrupted: boolean;
+  done(error?: Error): void;
+}
+
+const DEFAULT_TIMEOUT = 30_000;
+const MAX_SEND_BYTES = 256 << 10;
+// Acks in flight must fit the receive buffer, or the kernel drops them (ENOBUFS).
+const WINDOW_FORCED = 16384;
+const WINDOW_PLAIN = 128;
+
+export class Connection {
+  private readonly transport: Transport;
+  private readonly pending = new Map<number, Pending>();
+  private seq: number;
+  private readonly defaultTimeout: number;
+  private readonly window: number;
+  private inFlight = 0;
+  private windowWaiters: Array<() => void> = [];
+  /** The kernel runs one dump per socket; later dumps wait here. */
+  private dumpRunning = -1;
+  private dumpQueue: Array<() => void> = [];
+  private notify?: (msg: Message) => void;
+  private overrun?: () => void;
+
+  constructor(protocol: number, options: ConnectionOptions = {}) {
+    this.transport = new Transport(protocol, options, {
+      datagram: (data, truncated) => this.onDatagram(data, truncated),
+      error: (errno) => this.onSocketError(errno),
+    });
+    this.defaultTimeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.window = this.transport.features & FEATURE_RCVBUF_FORCE ? WINDOW_FORCED : WINDOW_PLAIN;
+    this.seq = (Date.now() & 0x3fffffff) + 1;
+  }
+
+  get portId(): number {
+    return this.transport.portId;
+  }
+  get features(): number {
+    return this.transport.features;
+  }
+  /** Datagrams from a sender other than the kernel, dropped unread. */
+  get droppedForeign(): number {
+    return this.transport.dropped;
+  }
+  get closed(): boolean {
+    return this.transport.isClosed;
+  }
+
+  /** Messages that answer no request of ours: multicast notifications. */
+  onNotification(handler: ((msg: Message) => void) | undefined): void {
+    this.notify = handler;
+  }
+  /** The kernel dropped messages for this socket (ENOBUFS). */
+  onOverrun(handler: (() => void) | undefined): void {
+    this.overrun = handler;
+  }
+  addMembership(group: number): void {
+    this.transport.addMembership(group);
+  }
+  dropMembership(group: number): void {
+    this.transport.dropMembership(group);
+  }
+  setReceiveBuffer(bytes: number): number {
+    return this.transport.setReceiveBuffer(bytes);
+  }
+
+  /** Sends one request and waits for its ack; resolves with any reply messages, decoded. */
+  async request<T = never>(
+    writer: MessageWriter,
+    options: RequestOptions & { decode?: Decoder<T>; describe?: Describe } = {},
+  ): Promise<T[]> {
+    const [result] = await this.batch(writer, { ...options, stopOnError: true });
+    if (result === undefined) throw new Error('request: the writer holds no message');
+    if (!result.ok) throw result.error;
+    return result.replies;
+  }
+
+  /**
+   * Sends every message in `writer`, in as few sendmsg calls as fit, and
+   * resolves with one result per message, in order. Kernel rejections are
+   * results, not exceptions; a timeout or abort rejects the whole call.
+   */
+  batch<T = never>(
+    writer: MessageWriter,
+    options: BatchOptions & { decode?: Decoder<T>; describe?: Describe } = {},
+  ): Promise<BatchResult<T>[]> {
+    const messages = writer.messages;
+    const results: BatchResult<T>[] = new Array(messages.length);
+    if (messages.length === 0) return Promise.resolve(results);
+    const bytes = writer.view();
+    return new Promise((resolve, reject) => {
+      let failed = false;
+      const call = this.startCall(messages.length, options, `${messages[0]!.what}${messages.length > 1 ? ` (+${messages.length - 1} more)` : ''}`, reject, () => resolve(results));
+      const seqs: number[] = [];
+      const send = async (): Promise<void> => {
+        let index = 0;
+        while (index < messages.length && !call.settled) {
+          if (failed && options.stopOnError) break;
+          await this.waitForWindow();
+          if (call.settled) return;
+          // One chunk: as many whole messages as fit the send limit and the window.
+          const first = index;
+          const from = messages[first]!.start;
+          let to = from;
+          while (
+            index < messages.length &&
+            (index === first || messages[index]!.start + messages[index]!.length - from <= MAX_SEND_BYTES) &&
+            this.inFlight + (index - first) < this.window
+          ) {
+            const m = messages[index]!;
+            const seq = this.nextSeq();
+            bytes.writeUInt32LE(seq, m.start + 8);
+            bytes.writeUInt32LE(0, m.start + 12);
+            seqs[index] = seq;
+            const slot = index;
+            this.pending.set(seq, {
+              call,
+              message: m,
+              decode: options.decode as Decoder<unknown> | undefined,
+              describe: options.describe,
+              replies: [],
+              interrupted: false,
+              done: (error) => {
+                results[slot] = error ? { ok: false, error } : { ok: true, replies: this.takeReplies(seq) as T[] };
+                if (error) failed = true;
+              },
+            });
+            to = m.start + m.length;
+            index++;
+          }
+          this.inFlight += index - first;
+          try {
+            this.transport.send(bytes.subarray(from, to), messages[first]!.what);
+          } catch (err) {
+            for (let i = first; i < index; i++) this.finish(seqs[i]!, err as Error);
+            failed = true;
+          }
+          if (options.stopOnError && failed) break;
+        }
+        // Whatever was never sent is reported as skipped.
+        for (let i = index; i < messages.length; i++) {
+          results[i] = { ok: false, skipped: true, error: new Error(`${messages[i]!.what}: not sent, an earlier operation failed`) };
+          call.remaining--;
+        }
+        if (call.remaining === 0 && !call.settled) {
+          call.settled = true;
+          call.cleanup();
+          resolve(results);
+        }
+      };
+      void send().catch((err: unknown) => {
+        if (!call.settled) {
+          call.settled = true;
+          call.cleanup();
+          for (const seq of seqs) this.pending.delete(seq);
+          reject(err);
+        }
+      });
+    });
+  }
+
+  /**
+   * Runs a dump to its NLMSG_DONE, decoding each part. An interrupted dump is
+   * retried; if it stays interrupted, a DumpInterruptedError carries the partial result.
+   */
+  async dump<T>(writer: MessageWriter, decode: Decoder<T>, options: DumpOptions & { describe?: Describe } = {}): Promise<T[]> {
+    const retries = options.retries ?? 3;
+    const message = writer.messages[0];
+    if (message === undefined || writer.messages.length !== 1) throw new Error('dump: the writer must hold exactly one message');
+    for (let attempt = 1; ; attempt++) {
+      const { replies, interrupted } = await this.dumpOnce<T>(writer, decode, options);
+      if (!interrupted) return replies;
+      if (attempt > retries) throw new DumpInterruptedError(message.what, attempt, replies);
+    }
+  }
+
+  private async dumpOnce<T>(
+    writer: MessageWriter,
+    decode: Decoder<T>,
+    options: RequestOptions & { describe?: Describe },
+  ): Promise<{ replies: T[]; interrupted: boolean }> {
+    await this.acquireDump(options.signal);
+    const message = writer.messages[0]!;
+    const bytes = writer.view();
+    const seq = this.nextSeq();
+    bytes.writeUInt32LE(seq, message.start + 8);
+    return new Promise((resolve, reject) => {
+      let interruptedFlag = false;
+      let replies: T[] = [];
+      let call: Call;
+      try {
+        call = this.startCall(1, options, message.what, reject, () => resolve({ replies, interrupted: interruptedFlag }));
+      } catch (err) {
+        // Nothing was sent: let the next dump go.
+        this.releaseDump();
+        throw err;
+      }
+      this.dumpRunning = seq;
+      this.pending.set(seq, {
+        call,
+        message,
+        decode: decode as Decoder<unknown>,
+        describe: options.describe,
+        replies: [],
+        interrupted: false,
+        done: (error) => {
+          const p = this.pending.get(seq)!;
+          interruptedFlag = p.interrupted;
+          replies = p.replies as T[];
+          if (error) {
+            call.settled = true;
+            call.cleanup();
+            reject(error);
+          }
+        },
+      });
+      this.inFlight++;
+      try {
+        this.transport.send(bytes.subarray(message.start, message.start + message.length), message.what);
+      } catch (err) {
+        this.dumpRunning = -1;
+        this.finish(seq, err as Error);
+        this.releaseDump();
+      }
+    });
+  }
+
+  private acquireDump(signal?: AbortSignal): Promise<void> {
+    if (this.dumpRunning < 0 && this.dumpQueue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const go = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        this.dumpQueue = this.dumpQueue.filter((f) => f !== go);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.dumpQueue.push(go);
+    });
+  }
+
+  private releaseDump(): void {
+    if (this.dumpRunning >= 0) return;
+    const next = this.dumpQueue.shift();
+    next?.();
+  }
+
+  private startCall(count: number, options: RequestOptions, what: string, reject: (e: unknown) => void, resolve: () => void): Call {
+    if (this.transport.isClosed) throw new SocketClosedError(what);
+    const ms = options.timeout ?? this.defaultTimeout;
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const fail = (err: unknown): void => {
+      if (call.settled) return;
+      call.settled = true;
+      call.cleanup();
+      // Replies that still arrive for this call are dropped as late.
+      for (const [seq, p] of this.pending) if (p.call === call) this.forget(seq);
+      reject(err);
+    };
+    const onAbort = (): void => fail(signal!.reason);
+    const call: Call = {
+      settled: false,
+      remaining: count,
+      cleanup: () => {
+        if (call.timer) clearTimeout(call.timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.transport.release();
+      },
+      resolve,
+    };
+    if (ms > 0 && Number.isFinite(ms)) call.timer = setTimeout(() => fail(new TimeoutError(what, ms)), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.transport.hold();
+    return call;
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= 0xfffffff0 ? 1 : this.seq + 1;
+    return this.seq;
+  }
+
+  private takeReplies(seq: number): unknown[] {
+    return this.pending.get(seq)?.replies ?? [];
+  }
+
+  /** Drops a pending entry without settling its call. */
+  private forget(seq: number): void {
+    if (this.pending.delete(seq)) this.creditWindow();
+  }
+
+  private creditWindow(): void {
+    this.inFlight--;
+    if (this.windowWaiters.length > 0 && this.inFlight < this.window) {
+      const waiters = this.windowWaiters;
+      this.windowWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private waitForWindow(): Promise<void> {
+    if (this.inFlight < this.window) return Promise.resolve();
+    return new Promise((resolve) => this.windowWaiters.push(resolve));
+  }
+
+  /** Completes one request: records its outcome, and settles its call when it was the last. */
+  private finish(seq: number, error?: Error): void {
+    const p = this.pending.get(seq);
+    if (p === undefined) return;
+    p.done(error);
+    this.pending.delete(seq);
+    this.creditWindow();
+    const call = p.call;
+    if (call.settled) return;
+    if (--call.remaining === 0) {
+      call.settled = true;
+      call.cleanup();
+      call.resolve();
+    }
+  }
+
+  private onDatagram(data: Buffer, truncated: boolean): void {
+    try {
+      forEachMessage(data, (msg) => this.onMessage(msg, truncated));
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      // A datagram we cannot walk: fail the request it belongs to, if we can tell.
+      const seq = data.length >= NLMSG_HDRLEN ? data.readUInt32LE(8) : -1;
+      this.finish(seq, err);
+    }
+  }
+
+  private onMessage(msg: Message, truncated: boolean): void {
+    const p = msg.pid === this.transport.portId || msg.pid === 0 ? this.pending.get(msg.seq) : undefined;
+    if (msg.seq === this.dumpRunning && (msg.type === NLMSG_DONE || msg.type === NLMSG_ERROR)) {
+      this.dumpRunning = -1;
+      queueMicrotask(() => this.releaseDump());
+    }
+    if (p === undefined) {
+      // Ours but no longer awaited (timed out, aborted): drop it. Anything else is a notification.
+      if (msg.pid !== this.transport.portId) this.notify?.(msg);
+      return;
+    }
+    if (truncated) {
+      this.finish(msg.seq, new NetlinkError({ errno: 90 /* EMSGSIZE */, operation: p.message.what, reason: 'a reply did not fit the receive buffer (MSG_TRUNC)' }));
+      return;
+    }
+    switch (msg.type) {
+      case NLMSG_ERROR: {
+        const errno = msg.buf.readInt32LE(msg.offset);
+        this.finish(msg.seq, errno === 0 ? undefined : this.kernelError(p, msg, errno, true));
+        return;
+      }
+      case NLMSG_DONE: {
+        if (msg.flags & NLM_F_DUMP_INTR) p.interrupted = true;
+        const errno = msg.end - msg.offset >= 4 ? msg.buf.readInt32LE(msg.offset) : 0;
+        this.finish(msg.seq, errno < 0 ? this.kernelError(p, msg, errno, false) : undefined);
+        return;
+      }
+      case NLMSG_NOOP:
+      case NLMSG_OVERRUN:
+        return;
+      default: {
+        if (msg.flags & NLM_F_DUMP_INTR) p.interrupted = true;
+        if (p.decode) {
+          const value = p.decode(msg);
+          if (value !== undefined) p.replies.push(value);
+        }
+      }
+    }
+  }
+
+  /** Builds the NetlinkError for an NLMSG_ERROR / NLMSG_DONE, with extack and the field it points at. */
+  private kernelError(p: Pending, msg: Message, errno: number, isAck: boolean): NetlinkError {
+    let extack: string | undefined;
+    let offset: number | undefined;
+    let missing: number | undefined;
+    if (msg.flags & NLM_F_ACK_TLVS) {
+      // After the error code, an ack echoes the request header (and its payload unless capped).
+      let tlvs = msg.offset + 4;
+      if (isAck) {
+        const echoedLen = msg.buf.readUInt32LE(msg.offset + 4);
+        tlvs += msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : (echoedLen + 3) & ~3;
+      }
+      if (tlvs < msg.end) {
+        const t = new AttrTable(msg.buf, tlvs, msg.end);
+        extack = t.str(NLMSGERR_ATTR_MSG);
+        offset = t.u32(NLMSGERR_ATTR_OFFS);
+        missing = t.u32(NLMSGERR_ATTR_MISS_TYPE);
+      }
+    }
+    let field: string | undefined;
+    if (offset !== undefined) {
+      let best = -1;
+      for (const mark of p.message.fields) {
+        if (mark.offset <= offset && mark.offset > best) {
+          best = mark.offset;
+          field = mark.field;
+        }
+      }
+    }
+    if (missing !== undefined) extack = `${extack ?? 'missing attribute'} (attribute type ${missing})`;
+    return new NetlinkError({
+      errno,
+      operation: p.message.what,
+      reason: p.describe?.(-Math.abs(errno), p.message.what),
+      extack: extack === '' ? undefined : extack,
+      extackOffset: offset,
+      field,
+    });
+  }
+
+  private onSocketError(errno: number): void {
+    // ENOBUFS: the kernel dropped messages meant for us. Requests can no longer
+    // trust they will see their ack, so they fail now rather than hang.
+    if (this.overrun) this.overrun();
+    for (const seq of [...this.pending.keys()]) {
+      const p = this.pending.get(seq)!;
+      this.finish(seq, new NetlinkError({ errno, operation: p.message.what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
+    }
+  }
+
+  /** Closes the socket; waiting requests fail with SocketClosedError. */
+  close(): void {
+    if (this.transport.isClosed) return;
+    for (const seq of [...this.pending.keys()]) {
+      const p = this.pending.get(seq)!;
+      this.finish(seq, new SocketClosedError(p.message.what));
+    }
+    for (const w of this.windowWaiters) w();
+    this.windowWaiters = [];
+    this.transport.close();
+    // Queued dumps wake up and fail on the closed socket.
+    this.dumpRunning = -1;
+    const queued = this.dumpQueue;
+    this.dumpQueue = [];
+    for (const go of queued) go();
+  }
+}

@@ -1,0 +1,60 @@
+// Loads the C++ addon and declares its surface. Native code owns sockets and
+// syscalls only; see docs/ARCHITECTURE.md for what lives where and why.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** Called once per event-loop turn with framed datagrams: [u32 len][u32 flags][bytes]... */
+export type BatchCallback = (batch: Buffer | null, errno: number) => void;
+
+export interface NativeSocket {
+  /** One sendmsg of a buffer holding any number of netlink messages; bytes sent or -errno. */
+  send(data: Uint8Array): number;
+  close(): void;
+  /** Keep the process alive while requests wait (uv_ref) / stop doing so. */
+  ref(): void;
+  unref(): void;
+  addMembership(group: number): number;
+  dropMembership(group: number): number;
+  setReceiveBuffer(bytes: number): number;
+  readonly portId: number;
+  readonly fd: number;
+  /** Bits: 1 EXT_ACK, 2 CAP_ACK, 4 GET_STRICT_CHK, 8 SO_RCVBUFFORCE accepted. */
+  readonly features: number;
+  /** Datagrams dropped because their sender was not the kernel. */
+  readonly dropped: number;
+}
+
+export interface NativeAddon {
+  NativeSocket: new (protocol: number, netnsPath: string, receiveBuffer: number, onBatch: BatchCallback) => NativeSocket;
+  /** Opens a file from a thread inside the namespace (for /proc/net tables); returns an fd. */
+  openInNetns(netnsPath: string, filePath: string): number;
+}
+
+export const FEATURE_EXT_ACK = 1;
+export const FEATURE_CAP_ACK = 2;
+export const FEATURE_STRICT_CHECK = 4;
+export const FEATURE_RCVBUF_FORCE = 8;
+export const FRAME_TRUNCATED = 1;
+
+function load(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  // lib/transport (sources) and dist/transport (built) both sit two levels below the package root.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const candidates = [join(root, 'build', 'Release', 'nl_lvs.node'), join(root, 'build', 'Debug', 'nl_lvs.node')];
+  let lastError: unknown;
+  for (const path of candidates) {
+    try {
+      return require(path) as NativeAddon;
+    } catch (err) {
+      lastError = err;
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    }
+  }
+  throw new Error(
+    `nl-lvs: the native addon is not built (looked in ${candidates.join(', ')}); run \`npm rebuild nl-lvs\` ` +
+      `or \`npx node-gyp rebuild\` in the package. Cause: ${String(lastError)}`,
+  );
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,128 @@
+// The transport layer: a netlink socket (optionally inside another network
+// namespace) that sends whole batches and hands back datagrams. It knows
+// nothing of sequence numbers or attributes.
+import { native, FRAME_TRUNCATED, type NativeSocket } from './native.js';
+import { NetlinkError, ValidationError } from '../protocol/errors.js';
+
+export interface TransportOptions {
+  /**
+   * The network namespace: a name made by `ip netns add` (looked up under
+   * /run/netns) or a path such as /proc/PID/ns/net. Default: the caller's.
+   */
+  netns?: string;
+  /** Receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF). Default 32 MiB. */
+  receiveBuffer?: number;
+}
+
+export interface TransportHandlers {
+  /** One datagram from the kernel; `truncated` when it did not fit the receive slot. */
+  datagram(data: Buffer, truncated: boolean): void;
+  /** A socket error: ENOBUFS means the kernel dropped messages for us (overrun). */
+  error(errno: number): void;
+  /** Called after each batch of datagrams has been handed over. */
+  batchEnd?(): void;
+}
+
+const DEFAULT_RECEIVE_BUFFER = 32 << 20;
+const NETNS_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+
+/** Turns the `netns` option into a path, rejecting names that could escape /run/netns. */
+export function netnsPath(netns: string | undefined): string {
+  if (netns === undefined || netns === '') return '';
+  if (typeof netns !== 'string') throw new ValidationError('netns', 'must be a string');
+  if (netns.includes('/')) {
+    if (!netns.startsWith('/')) throw new ValidationError('netns', `a path must be absolute: ${JSON.stringify(netns)}`);
+    return netns;
+  }
+  if (!NETNS_NAME.test(netns) || netns === '.' || netns === '..') {
+    throw new ValidationError('netns', `not a namespace name: ${JSON.stringify(netns)}`);
+  }
+  return `/run/netns/${netns}`;
+}
+
+export class Transport {
+  private readonly socket: NativeSocket;
+  // The native side holds this weakly; keeping it here ties its life to ours.
+  private readonly onBatch: (batch: Buffer | null, errno: number) => void;
+  private closed = false;
+  private refs = 0;
+
+  constructor(
+    readonly protocol: number,
+    options: TransportOptions,
+    handlers: TransportHandlers,
+  ) {
+    const path = netnsPath(options.netns);
+    const rcvbuf = options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER;
+    if (!Number.isInteger(rcvbuf) || rcvbuf < 0 || rcvbuf > 0x7fffffff) {
+      throw new ValidationError('receiveBuffer', `must be a byte count, got ${rcvbuf}`);
+    }
+    this.onBatch = (batch, errno) => {
+      if (batch !== null) {
+        let pos = 0;
+        while (pos + 8 <= batch.length) {
+          const len = batch.readUInt32LE(pos);
+          const flags = batch.readUInt32LE(pos + 4);
+          handlers.datagram(batch.subarray(pos + 8, pos + 8 + len), (flags & FRAME_TRUNCATED) !== 0);
+          pos += 8 + len;
+        }
+      }
+      if (errno !== 0) handlers.error(errno);
+      handlers.batchEnd?.();
+    };
+    this.socket = new native.NativeSocket(protocol, path, rcvbuf, this.onBatch);
+  }
+
+  get portId(): number {
+    return this.socket.portId;
+  }
+  get features(): number {
+    return this.socket.features;
+  }
+  /** Datagrams dropped because a process other than the kernel sent them. */
+  get dropped(): number {
+    return this.socket.dropped;
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends bytes holding one or more complete messages in one sendmsg. */
+  send(data: Uint8Array, operation: string): void {
+    const rc = this.socket.send(data);
+    if (rc < 0) throw new NetlinkError({ errno: rc, operation, syscall: 'sendmsg' });
+  }
+
+  addMembership(group: number): void {
+    const rc = this.socket.addMembership(group);
+    if (rc < 0) throw new NetlinkError({ errno: rc, operation: `join multicast group ${group}`, syscall: 'setsockopt' });
+  }
+  dropMembership(group: number): void {
+    const rc = this.socket.dropMembership(group);
+    if (rc < 0) throw new NetlinkError({ errno: rc, operation: `leave multicast group ${group}`, syscall: 'setsockopt' });
+  }
+  setReceiveBuffer(bytes: number): number {
+    const rc = this.socket.setReceiveBuffer(bytes);
+    if (rc < 0) throw new NetlinkError({ errno: rc, operation: 'set receive buffer', syscall: 'setsockopt' });
+    return rc;
+  }
+
+  /** Counted: the process stays alive while anyone holds a reference. */
+  hold(): void {
+    if (this.refs++ === 0 && !this.closed) this.socket.ref();
+  }
+  release(): void {
+    if (--this.refs === 0 && !this.closed) this.socket.unref();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}
+
+/** Opens a file (a /proc/net table) as seen from inside a namespace; returns an fd. */
+export function openInNetns(netns: string | undefined, file: string): number {
+  return native.openInNetns(netnsPath(netns), file);
+}

@@ -1,0 +1,16 @@
+// The addon's export table. One .cc per feature; this file only wires them up.
+#include <napi.h>
+
+#include "socket.h"
+
+namespace nl {
+Napi::Value OpenInNetns(const Napi::CallbackInfo& info);
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeSocket", nl::Socket::Init(env));
+  exports.Set("openInNetns", Napi::Function::New(env, nl::OpenInNetns, "openInNetns"));
+  return exports;
+}
+
+NODE_API_MODULE(nl_lvs, Init)

@@ -1,0 +1,317 @@
+#include "socket.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+
+#include "errors.h"
+#include "netns.h"
+
+namespace nl {
+
+namespace {
+
+// Dump replies are at most 32 KiB per datagram (the kernel caps its dump skb
+// at SKB_WITH_OVERHEAD(32768)); a larger datagram is flagged as truncated.
+constexpr size_t kSlotSize = 32768;
+constexpr unsigned kSlots = 64;
+// Work bounded per event-loop turn, so a huge dump never stalls the loop.
+constexpr size_t kMaxBytesPerTurn = 4u << 20;
+constexpr unsigned kMaxDatagramsPerTurn = 8192;
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+// Sockets still open in this environment, closed by the teardown hook.
+struct EnvState {
+  std::set<Socket*> open;
+  Napi::FunctionReference constructor;
+};
+
+void CleanupEnv(void* arg) {
+  auto* state = static_cast<EnvState*>(arg);
+  // Shutdown() erases from the set, so iterate over a copy.
+  std::set<Socket*> open = state->open;
+  for (Socket* socket : open) socket->Shutdown();
+}
+
+EnvState* GetState(Napi::Env env) {
+  auto* state = env.GetInstanceData<EnvState>();
+  if (state == nullptr) {
+    state = new EnvState();
+    env.SetInstanceData<EnvState>(state);
+    napi_add_env_cleanup_hook(env, CleanupEnv, state);
+  }
+  return state;
+}
+
+bool SetIntOption(int fd, int level, int name, int value) {
+  return setsockopt(fd, level, name, &value, sizeof(value)) == 0;
+}
+
+void PutU32(std::vector<uint8_t>& out, uint32_t value) {
+  uint8_t bytes[4];
+  memcpy(bytes, &value, 4);
+  out.insert(out.end(), bytes, bytes + 4);
+}
+
+}  // namespace
+
+Napi::Function Socket::Init(Napi::Env env) {
+  Napi::Function cls = DefineClass(env, "NativeSocket", {
+      InstanceMethod("send", &Socket::Send),
+      InstanceMethod("close", &Socket::Close),
+      InstanceMethod("ref", &Socket::Ref),
+      InstanceMethod("unref", &Socket::Unref),
+      InstanceMethod("addMembership", &Socket::AddMembership),
+      InstanceMethod("dropMembership", &Socket::DropMembership),
+      InstanceMethod("setReceiveBuffer", &Socket::SetReceiveBuffer),
+      InstanceAccessor("portId", &Socket::GetPortId, nullptr),
+      InstanceAccessor("fd", &Socket::GetFd, nullptr),
+      InstanceAccessor("features", &Socket::GetFeatures, nullptr),
+      InstanceAccessor("dropped", &Socket::GetDropped, nullptr),
+  });
+  GetState(env)->constructor = Napi::Persistent(cls);
+  return cls;
+}
+
+// new NativeSocket(protocol, netnsPath, receiveBufferBytes, onBatch)
+Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber() ||
+      !info[3].IsFunction()) {
+    Napi::TypeError::New(env, "NativeSocket(protocol, netnsPath, rcvbuf, onBatch)").ThrowAsJavaScriptException();
+    return;
+  }
+  int protocol = info[0].As<Napi::Number>().Int32Value();
+  std::string nsPath = info[1].As<Napi::String>().Utf8Value();
+  int rcvbuf = info[2].As<Napi::Number>().Int32Value();
+
+  NetnsResult opened = RunInNetns(nsPath, [protocol](const char** step) {
+    *step = "socket";
+    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  });
+  if (opened.err != 0) {
+    std::string what = nsPath.empty() ? "opening a netlink socket" : "opening a netlink socket in " + nsPath;
+    ErrnoError(env, opened.err, opened.step, what).ThrowAsJavaScriptException();
+    return;
+  }
+  fd_ = opened.value;
+
+  // Each option is best effort: older kernels lack some, and JS reads `features`.
+  if (SetIntOption(fd_, SOL_NETLINK, NETLINK_EXT_ACK, 1)) features_ |= kFeatureExtAck;
+  if (SetIntOption(fd_, SOL_NETLINK, NETLINK_CAP_ACK, 1)) features_ |= kFeatureCapAck;
+  if (SetIntOption(fd_, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)) features_ |= kFeatureStrictCheck;
+  if (rcvbuf > 0) {
+    // FORCE needs CAP_NET_ADMIN and passes rmem_max; plain SO_RCVBUF is capped by it.
+    if (SetIntOption(fd_, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf)) {
+      features_ |= kFeatureRcvbufForce;
+    } else {
+      SetIntOption(fd_, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+    }
+    // The kernel runs every message of a sendmsg before returning; a large
+    // batch needs a send buffer to match.
+    if (!SetIntOption(fd_, SOL_SOCKET, SO_SNDBUFFORCE, rcvbuf / 4)) SetIntOption(fd_, SOL_SOCKET, SO_SNDBUF, rcvbuf / 4);
+  }
+
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) < 0) {
+    int err = errno;
+    close(fd_);
+    fd_ = -1;
+    ErrnoError(env, err, "bind", "binding a netlink socket").ThrowAsJavaScriptException();
+    return;
+  }
+  socklen_t len = sizeof(local);
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
+  portId_ = local.nl_pid;
+
+  // Weak: the JS wrapper keeps the callback alive. A strong reference here
+  // would make every socket a GC root, so a forgotten socket would never close.
+  onBatch_ = Napi::Weak(info[3].As<Napi::Function>());
+
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  poll_ = new uv_poll_t();
+  uv_poll_init(loop, poll_, fd_);
+  poll_->data = this;
+  uv_poll_start(poll_, UV_READABLE, OnReadable);
+  // Idle sockets must not keep the process alive; JS refs while a request waits.
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  polling_ = true;
+  GetState(env)->open.insert(this);
+}
+
+Socket::~Socket() { Shutdown(); }
+
+void Socket::Shutdown() {
+  if (fd_ < 0) return;
+  if (poll_ != nullptr) {
+    uv_poll_stop(poll_);
+    poll_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
+      delete reinterpret_cast<uv_poll_t*>(handle);
+    });
+    poll_ = nullptr;
+  }
+  polling_ = false;
+  close(fd_);
+  fd_ = -1;
+  if (auto* state = Env().GetInstanceData<EnvState>()) state->open.erase(this);
+}
+
+void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
+  auto* self = static_cast<Socket*>(handle->data);
+  if (self == nullptr) return;
+  if (status < 0) {
+    self->Deliver(-status);
+    return;
+  }
+  self->Drain();
+}
+
+// Reads whatever is queued (bounded per turn), keeps only datagrams from the
+// kernel (port id 0), frames them as [u32 length][u32 flags][bytes] and hands
+// the lot to JS in one call.
+void Socket::Drain() {
+  if (slots_.empty()) slots_.resize(kSlotSize * kSlots);
+  out_.clear();
+  mmsghdr msgs[kSlots];
+  iovec iov[kSlots];
+  sockaddr_nl from[kSlots];
+  int error = 0;
+  unsigned datagrams = 0;
+  while (fd_ >= 0 && out_.size() < kMaxBytesPerTurn && datagrams < kMaxDatagramsPerTurn) {
+    for (unsigned i = 0; i < kSlots; i++) {
+      iov[i].iov_base = slots_.data() + i * kSlotSize;
+      iov[i].iov_len = kSlotSize;
+      memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(fd_, msgs, kSlots, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      error = errno;
+      // ENOBUFS means the kernel dropped messages (overrun); the queue itself
+      // is intact, so report it and keep reading.
+      if (error == ENOBUFS) continue;
+      break;
+    }
+    for (int i = 0; i < n; i++) {
+      if (from[i].nl_pid != 0) {
+        dropped_++;  // only the kernel may talk to us
+        continue;
+      }
+      uint32_t flags = 0;
+      size_t len = msgs[i].msg_len;
+      if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 || len > kSlotSize) {
+        flags |= kFrameTruncated;
+        if (len > kSlotSize) len = kSlotSize;
+      }
+      PutU32(out_, static_cast<uint32_t>(len));
+      PutU32(out_, flags);
+      const uint8_t* data = slots_.data() + i * kSlotSize;
+      out_.insert(out_.end(), data, data + len);
+      datagrams++;
+    }
+  }
+  if (!out_.empty() || error != 0) Deliver(error);
+}
+
+void Socket::Deliver(int error) {
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  if (onBatch_.IsEmpty() || onBatch_.Value().IsEmpty()) {
+    out_.clear();
+    return;
+  }
+  Napi::Value batch = out_.empty() ? env.Null() : Napi::Buffer<uint8_t>::Copy(env, out_.data(), out_.size()).As<Napi::Value>();
+  out_.clear();
+  onBatch_.MakeCallback(Value(), {batch, Napi::Number::New(env, error)});
+  if (env.IsExceptionPending()) {
+    Napi::Error err = env.GetAndClearPendingException();
+    napi_fatal_exception(env, err.Value());
+  }
+}
+
+// send(buffer) -> bytes sent, or -errno. One sendmsg carries a whole batch.
+Napi::Value Socket::Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (fd_ < 0) return Napi::Number::New(env, -EBADF);
+  if (info.Length() < 1 || !info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "send(Uint8Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  ssize_t sent;
+  do {
+    sent = sendto(fd_, data.Data(), data.ByteLength(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel));
+  } while (sent < 0 && errno == EINTR);
+  return Napi::Number::New(env, sent < 0 ? -errno : static_cast<double>(sent));
+}
+
+Napi::Value Socket::Close(const Napi::CallbackInfo& info) {
+  Shutdown();
+  return info.Env().Undefined();
+}
+
+Napi::Value Socket::Ref(const Napi::CallbackInfo& info) {
+  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  return info.Env().Undefined();
+}
+
+Napi::Value Socket::Unref(const Napi::CallbackInfo& info) {
+  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  return info.Env().Undefined();
+}
+
+Napi::Value Socket::AddMembership(const Napi::CallbackInfo& info) {
+  int group = info[0].As<Napi::Number>().Int32Value();
+  bool ok = fd_ >= 0 && SetIntOption(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group);
+  return Napi::Number::New(info.Env(), ok ? 0 : (fd_ < 0 ? -EBADF : -errno));
+}
+
+Napi::Value Socket::DropMembership(const Napi::CallbackInfo& info) {
+  int group = info[0].As<Napi::Number>().Int32Value();
+  bool ok = fd_ >= 0 && SetIntOption(fd_, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group);
+  return Napi::Number::New(info.Env(), ok ? 0 : (fd_ < 0 ? -EBADF : -errno));
+}
+
+// setReceiveBuffer(bytes) -> the size the kernel granted, or -errno.
+Napi::Value Socket::SetReceiveBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (fd_ < 0) return Napi::Number::New(env, -EBADF);
+  int bytes = info[0].As<Napi::Number>().Int32Value();
+  if (!SetIntOption(fd_, SOL_SOCKET, SO_RCVBUFFORCE, bytes) && !SetIntOption(fd_, SOL_SOCKET, SO_RCVBUF, bytes)) {
+    return Napi::Number::New(env, -errno);
+  }
+  int granted = 0;
+  socklen_t len = sizeof(granted);
+  getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &granted, &len);
+  return Napi::Number::New(env, granted);
+}
+
+Napi::Value Socket::GetPortId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), portId_); }
+Napi::Value Socket::GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+Napi::Value Socket::GetFeatures(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), features_); }
+Napi::Value Socket::GetDropped(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(dropped_));
+}
+
+}  // namespace nl

@@ -1,0 +1,63 @@
+// A netlink socket owned by native code: opening (optionally inside another
+// network namespace), batched sends, and a non-blocking receive loop driven by
+// a uv_poll handle on the event loop. Everything protocol-level (sequence
+// numbers, acks, dumps, attributes) lives in TypeScript: this class only moves
+// bytes, and crosses into JS once per batch of datagrams.
+#pragma once
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace nl {
+
+class Socket : public Napi::ObjectWrap<Socket> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit Socket(const Napi::CallbackInfo& info);
+  ~Socket() override;
+
+  // Closes the socket; used by close(), the GC finalizer and env teardown.
+  void Shutdown();
+
+ private:
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Ref(const Napi::CallbackInfo& info);
+  Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value AddMembership(const Napi::CallbackInfo& info);
+  Napi::Value DropMembership(const Napi::CallbackInfo& info);
+  Napi::Value SetReceiveBuffer(const Napi::CallbackInfo& info);
+  Napi::Value GetPortId(const Napi::CallbackInfo& info);
+  Napi::Value GetFd(const Napi::CallbackInfo& info);
+  Napi::Value GetFeatures(const Napi::CallbackInfo& info);
+  Napi::Value GetDropped(const Napi::CallbackInfo& info);
+
+  static void OnReadable(uv_poll_t* handle, int status, int events);
+  void Drain();
+  void Deliver(int error);
+
+  int fd_ = -1;
+  uint32_t portId_ = 0;
+  uint32_t features_ = 0;      // bit per socket option the kernel accepted
+  uint64_t dropped_ = 0;       // datagrams dropped because a non-kernel port sent them
+  uv_poll_t* poll_ = nullptr;  // freed in the uv_close callback
+  bool polling_ = false;
+  Napi::FunctionReference onBatch_;
+  std::vector<uint8_t> slots_;  // recvmmsg landing area, allocated on first read
+  std::vector<uint8_t> out_;    // framed datagrams handed to JS
+};
+
+// Feature bits reported by Socket.features.
+enum : uint32_t {
+  kFeatureExtAck = 1 << 0,
+  kFeatureCapAck = 1 << 1,
+  kFeatureStrictCheck = 1 << 2,
+  kFeatureRcvbufForce = 1 << 3,
+};
+
+// Frame header in front of each datagram handed to JS: u32 length, u32 flags.
+enum : uint32_t { kFrameTruncated = 1 << 0 };
+
+}  // namespace nl

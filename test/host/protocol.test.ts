@@ -1,0 +1,167 @@
+// The protocol core against the real kernel: extended acks mapped back to the
+// caller's field, batches with one result per message, interrupted dumps,
+// timeouts and AbortSignal, and foreign senders ignored.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { Rtnl, NetlinkError, DumpInterruptedError } from '../../lib/index.js';
+import { MessageWriter } from '../../lib/codec/writer.js';
+import { writeIfinfomsg, decodeLink } from '../../lib/families/link/link.js';
+import { RTM_NEWLINK, RTM_DELLINK } from '../../lib/uapi/rtnetlink.js';
+import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL } from '../../lib/uapi/netlink.js';
+import { IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_VXLAN_ID } from '../../lib/uapi/if_link.js';
+import { makeNetns, ipIn, ipJson } from '../helpers/netns.js';
+
+let ns: string;
+let rtnl: Rtnl;
+
+beforeAll(() => {
+  ns = makeNetns('proto');
+  rtnl = Rtnl.open({ netns: ns });
+});
+afterAll(() => rtnl?.close());
+
+/** RTM_NEWLINK for a bridge (or a vxlan with a given id), written by hand. */
+function newLink(w: MessageWriter, name: string, vni?: number): void {
+  w.begin(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+  writeIfinfomsg(w);
+  w.attrString(IFLA_IFNAME, name, 'name');
+  const info = w.nest(IFLA_LINKINFO);
+  w.attrString(IFLA_INFO_KIND, vni === undefined ? 'bridge' : 'vxlan', 'kind');
+  if (vni !== undefined) {
+    const data = w.nest(IFLA_INFO_DATA);
+    w.attrU32(IFLA_VXLAN_ID, vni, 'vxlan.id');
+    w.endNest(data);
+  }
+  w.endNest(info);
+  w.end(`create link ${name}`);
+}
+
+describe('kernel errors', () => {
+  it('keep errno, code and the extack text, and name the field the kernel pointed at', async () => {
+    const w = new MessageWriter();
+    newLink(w, 'vx-bad', 1 << 24);
+    const err = (await rtnl.conn.request(w).catch((e: unknown) => e)) as NetlinkError;
+    expect(err).toBeInstanceOf(NetlinkError);
+    expect(err.code).toBe('ERANGE');
+    expect(err.errno).toBe(-34);
+    expect(err.extack).toMatch(/VXLAN ID/i);
+    expect(err.extackOffset).toBeGreaterThan(0);
+    expect(err.field).toBe('vxlan.id');
+    expect(err.message).toContain('create link vx-bad');
+  });
+
+  it('EEXIST for a duplicate', async () => {
+    const w = new MessageWriter();
+    newLink(w, 'dup0');
+    await rtnl.conn.request(w);
+    const again = new MessageWriter();
+    newLink(again, 'dup0');
+    await expect(rtnl.conn.request(again)).rejects.toMatchObject({ code: 'EEXIST', errno: -17 });
+  });
+});
+
+describe('batches', () => {
+  it('send many messages in few sendmsg calls and return one result per message, in order', async () => {
+    const w = new MessageWriter();
+    for (let i = 0; i < 300; i++) newLink(w, `b${i}`);
+    newLink(w, 'b7'); // a duplicate in the middle
+    for (let i = 300; i < 310; i++) newLink(w, `b${i}`);
+    const results = await rtnl.conn.batch(w);
+    expect(results).toHaveLength(311);
+    expect(results.filter((r) => r.ok)).toHaveLength(310);
+    expect(results[300]).toMatchObject({ ok: false, error: { code: 'EEXIST' } });
+    const names = ipJson<Array<{ ifname: string }>>(ns, 'link', 'show').map((l) => l.ifname);
+    expect(names).toContain('b309');
+  });
+
+  it('stop at the first error when asked, reporting the rest as skipped', async () => {
+    const w = new MessageWriter();
+    newLink(w, 'b0'); // exists
+    newLink(w, 's1');
+    const results = await rtnl.conn.batch(w, { stopOnError: true });
+    expect(results[0]!.ok).toBe(false);
+    // Both went out in one sendmsg, so the second was already processed: it is reported honestly.
+    expect(results[1]!.ok).toBe(true);
+  });
+});
+
+describe('dumps', () => {
+  it('never return an interrupted dump as complete', async () => {
+    // 400 links make a dump of many datagrams; a concurrent writer changes the
+    // list while it runs, so the kernel flags parts with NLM_F_DUMP_INTR.
+    const w = new MessageWriter();
+    for (let i = 0; i < 400; i++) newLink(w, `d${i}`);
+    await rtnl.conn.batch(w);
+    const churn = spawn('sh', ['-c', `while true; do ip -n ${ns} link add churn type bridge; ip -n ${ns} link del churn; done`], { stdio: 'ignore' });
+    let interrupted = 0;
+    let complete = 0;
+    try {
+      for (let i = 0; i < 60; i++) {
+        try {
+          const links = await rtnl.links.list({}, { retries: 0 });
+          const names = new Set(links.map((l) => l.name));
+          for (let j = 0; j < 400; j++) expect(names.has(`d${j}`)).toBe(true);
+          complete++;
+        } catch (err) {
+          expect(err).toBeInstanceOf(DumpInterruptedError);
+          expect((err as DumpInterruptedError).partial.length).toBeGreaterThan(0);
+          interrupted++;
+        }
+      }
+    } finally {
+      churn.kill('SIGKILL');
+    }
+    expect(interrupted + complete).toBe(60);
+    expect(interrupted).toBeGreaterThan(0);
+    // With retries (the default), the same dumps come back whole.
+    const whole = await rtnl.links.list();
+    expect(whole.length).toBeGreaterThanOrEqual(401);
+  });
+});
+
+describe('timeouts and abort', () => {
+  it('abort before sending rejects with the signal reason; the socket keeps working', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('stop'));
+    await expect(rtnl.links.list({}, { signal: ac.signal })).rejects.toThrow('stop');
+    expect((await rtnl.links.list()).length).toBeGreaterThan(0);
+  });
+
+  it('abort mid-dump leaves the socket usable for the next dump', async () => {
+    const ac = new AbortController();
+    const p = rtnl.links.list({}, { signal: ac.signal });
+    queueMicrotask(() => ac.abort(new Error('mid-dump')));
+    await expect(p).rejects.toThrow('mid-dump');
+    const links = await rtnl.links.list();
+    expect(links.length).toBeGreaterThan(400);
+  });
+
+  it('close() fails what is waiting, and later calls fail plainly', async () => {
+    const r = Rtnl.open({ netns: ns });
+    const p = r.links.list();
+    r.close();
+    await expect(p).rejects.toMatchObject({ code: 'ERR_NL_CLOSED' });
+    await expect(r.links.list()).rejects.toMatchObject({ code: 'ERR_NL_CLOSED' });
+  });
+});
+
+describe('deletes', () => {
+  it('delete by index through a raw request', async () => {
+    const [link] = await rtnl.conn.request(
+      (() => {
+        const w = new MessageWriter();
+        newLink(w, 'gone0');
+        return w;
+      })(),
+      { decode: decodeLink },
+    );
+    expect(link).toBeUndefined(); // NEWLINK answers with an ack only
+    const l = await rtnl.links.get('gone0');
+    const w = new MessageWriter();
+    w.begin(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK);
+    writeIfinfomsg(w, l.index);
+    w.end('delete link gone0');
+    await rtnl.conn.request(w);
+    expect(ipIn(ns, 'link', 'show')).not.toContain('gone0');
+  });
+});

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+// Three kinds of tests, one runner:
+//  unit — no root, no kernel state;
+//  host — real kernel of this machine, inside network namespaces the tests create;
+//  uml  — inside the user-mode-linux kernel (IPVS), started by scripts/uml/run.sh.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'host',
+          include: ['test/host/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Namespaces and interfaces are per test file; files run in parallel.
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'uml',
+          include: ['test/uml/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          // UML has one CPU: one worker, files in sequence.
+          poolOptions: { forks: { singleFork: true } },
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
