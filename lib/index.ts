@@ -1,5 +1,6 @@
 // nl-lvs: netlink-native Linux networking for Node.js.
-export { Rtnl, Links, type RtnlOptions } from './api/rtnl.js';
+export { Rtnl, type RtnlOptions } from './api/rtnl.js';
+export { Links } from './api/links.js';
 export { Ipvs, type IpvsOptions } from './api/ipvs.js';
 export type { Link, LinkStats64, LinkListFilter, OperState } from './families/link/link.js';
 export type { IpvsInfo } from './families/ipvs/info.js';
