@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test: unit (no root), host-kernel tests (root, inside network
+# namespaces the tests create), and the UML-kernel tests (IPVS), booted with
+# scripts/uml/run.sh. Any failing suite fails the command. The last line is a
+# plain "N passed, N failed" total across the suites.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+results=.test-results
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+
+fail() { echo "test-all: $*" >&2; status=1; }
+
+if [ ! -f build/Release/nl_lvs.node ]; then
+  echo "test-all: the native addon is not built; run 'npm ci' (or 'npm run install')." >&2
+  exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "test-all: the kernel tests need root (network namespaces, CAP_NET_ADMIN); run as root." >&2
+  exit 1
+fi
+
+vitest=(node node_modules/vitest/vitest.mjs run)
+
+echo "== unit and host-kernel tests ($(uname -r)) =="
+"${vitest[@]}" --project unit --project host --reporter=default --reporter=json \
+  --outputFile.json="$results/host.json" || fail "unit/host tests failed"
+
+echo "== UML-kernel tests (user-mode-linux, IPVS) =="
+if ! command -v linux.uml >/dev/null 2>&1; then
+  fail "user-mode-linux is not installed, so the IPVS tests cannot run: run scripts/install-system-deps.sh"
+else
+  bash scripts/uml/run.sh "${vitest[@]}" --project uml --reporter=default --reporter=json \
+    --outputFile.json="$results/uml.json" || fail "UML tests failed"
+fi
+
+# Totals across suites; a suite that wrote no report counts as a failure above.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0, suites = 0;
+  for (const f of ["host", "uml"]) {
+    const p = `${process.argv[1]}/${f}.json`;
+    if (!fs.existsSync(p)) { console.log(`test-all: no report from the ${f} run`); failed++; continue; }
+    const r = JSON.parse(fs.readFileSync(p, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
+    suites += r.numTotalTestSuites;
+    if (r.numTotalTests === 0) { console.log(`test-all: the ${f} run executed no test`); failed++; }
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exitCode = failed > 0 ? 1 : 0;
+' "$results" || status=1
+exit $status
