@@ -59,6 +59,20 @@ export interface ConnectionOptions extends TransportOptions {
   timeout?: number;
 }
 
+/** What crossed the socket: for benchmarks, tests and the architecture notes. */
+export interface ConnectionCounters {
+  /** sendmsg calls. */
+  sends: number;
+  /** Messages sent. */
+  messages: number;
+  /** Datagrams received from the kernel. */
+  datagrams: number;
+  /** Native → JS crossings (one per drained batch of datagrams). */
+  crossings: number;
+  /** Dumps restarted because the kernel flagged NLM_F_DUMP_INTR. */
+  dumpRetries: number;
+}
+
 interface Call {
   settled: boolean;
   remaining: number;
@@ -96,11 +110,18 @@ export class Connection {
   private dumpQueue: Array<() => void> = [];
   private notify?: (msg: Message) => void;
   private overrun?: () => void;
+  readonly counters: ConnectionCounters = { sends: 0, messages: 0, datagrams: 0, crossings: 0, dumpRetries: 0 };
 
   constructor(protocol: number, options: ConnectionOptions = {}) {
     this.transport = new Transport(protocol, options, {
-      datagram: (data, truncated) => this.onDatagram(data, truncated),
+      datagram: (data, truncated) => {
+        this.counters.datagrams++;
+        this.onDatagram(data, truncated);
+      },
       error: (errno) => this.onSocketError(errno),
+      batchEnd: () => {
+        this.counters.crossings++;
+      },
     });
     this.defaultTimeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.window = this.transport.features & FEATURE_RCVBUF_FORCE ? WINDOW_FORCED : WINDOW_PLAIN;
@@ -204,6 +225,8 @@ export class Connection {
             index++;
           }
           this.inFlight += index - first;
+          this.counters.sends++;
+          this.counters.messages += index - first;
           try {
             this.transport.send(bytes.subarray(from, to), messages[first]!.what);
           } catch (err) {
@@ -245,6 +268,7 @@ export class Connection {
     for (let attempt = 1; ; attempt++) {
       const { replies, interrupted } = await this.dumpOnce<T>(writer, decode, options);
       if (!interrupted) return replies;
+      this.counters.dumpRetries++;
       if (attempt > retries) throw new DumpInterruptedError(message.what, attempt, replies);
     }
   }
@@ -290,6 +314,8 @@ export class Connection {
         },
       });
       this.inFlight++;
+      this.counters.sends++;
+      this.counters.messages++;
       try {
         this.transport.send(bytes.subarray(message.start, message.start + message.length), message.what);
       } catch (err) {
