@@ -53,10 +53,21 @@ mkdir -p /dev/shm /dev/pts /dev/net
 [ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 # Scratch space stays inside the guest: nothing written to /tmp, /run or
 # /dev/shm reaches the host disk, and concurrent runs cannot collide there.
-for d in /tmp /run /dev/shm; do
+# Host directories under /tmp that the job needs (a checkout there, listed by
+# run.sh in keep-under-tmp) are bound back over the guest's tmpfs.
+KEEP=""
+[ -s "$RUNDIR/keep-under-tmp" ] && KEEP=$(cat "$RUNDIR/keep-under-tmp")
+mount -t tmpfs -o mode=755 tmpfs /run || fail "cannot mount tmpfs on /run"
+mkdir -p /run/nl-lvs-uml/host-tmp
+mount --bind /tmp /run/nl-lvs-uml/host-tmp || warn "cannot keep a view of the host's /tmp"
+for d in /tmp /dev/shm; do
   mount -t tmpfs -o mode=1777 tmpfs "$d" || fail "cannot mount tmpfs on $d"
 done
-chmod 755 /run
+while IFS= read -r keep; do
+  [ -n "$keep" ] || continue
+  mkdir -p "$keep" && mount --bind "/run/nl-lvs-uml/host-tmp/${keep#/tmp/}" "$keep" ||
+    fail "cannot bind $keep into the guest"
+done <<<"$KEEP"
 if mount -t devpts -o ptmxmode=0666,mode=620,gid=5 devpts /dev/pts 2>/dev/null ||
   mount -t devpts devpts /dev/pts 2>/dev/null; then
   [ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx

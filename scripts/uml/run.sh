@@ -100,9 +100,13 @@ NODE=$(command -v node 2>/dev/null || true)
 
 CWD=$(pwd -P)
 case "$CWD/" in
-  /tmp/*|/run/*|/dev/shm/*|/proc/*|/sys/*)
+  /run/*|/dev/shm/*|/proc/*|/sys/*)
     die "the current directory ($CWD) is on a path that is a fresh tmpfs (or virtual fs) inside UML; run from elsewhere (e.g. /var/tmp)" ;;
 esac
+# A checkout under /tmp (CI clones may live there) stays visible: init.sh
+# re-binds these host directories over the guest's tmpfs /tmp.
+KEEP_UNDER_TMP=()
+case "$CWD/" in /tmp/*) KEEP_UNDER_TMP+=("$CWD") ;; esac
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
@@ -185,6 +189,7 @@ fi
   printf ' %q' "${ENVS[@]}" "$@"
   printf '\n'
 } >"$RUNDIR/job.sh"
+printf '%s\n' "${KEEP_UNDER_TMP[@]}" >"$RUNDIR/keep-under-tmp"
 
 # --- boot ----------------------------------------------------------------------
 # setsid: UML and all its helper processes get their own process group, so
