@@ -1,6 +1,7 @@
 // The addon's export table. One .cc per feature; this file only wires them up.
 #include <napi.h>
 
+#include "packet.h"
 #include "socket.h"
 
 namespace nl {
@@ -10,6 +11,8 @@ Napi::Value OpenInNetns(const Napi::CallbackInfo& info);
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSocket", nl::Socket::Init(env));
   exports.Set("openInNetns", Napi::Function::New(env, nl::OpenInNetns, "openInNetns"));
+  exports.Set("NativePacketSocket", nl::PacketSocket::Init(env));
+  exports.Set("compilePacketFilter", Napi::Function::New(env, nl::CompilePacketFilter, "compilePacketFilter"));
   return exports;
 }
 

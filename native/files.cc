@@ -1,7 +1,8 @@
 // openInNetns(nsPath, filePath): opens a file from a helper thread that has
-// entered the namespace. /proc/net/* (ip_vs_conn, ip_vs, ...) shows the
-// namespace of the thread that opens it, so the returned fd keeps reading
-// that namespace's tables from the event-loop thread.
+// entered the namespace, and the fd keeps reading that namespace's view from
+// the event-loop thread. For per-namespace /proc tables open
+// /proc/thread-self/net/... : /proc/net is /proc/self/net, which follows the
+// process's main thread, not the thread that opened it.
 #include <errno.h>
 #include <fcntl.h>
 

@@ -174,7 +174,12 @@ void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<Socket*>(handle->data);
   if (self == nullptr) return;
   if (status < 0) {
-    self->Deliver(-status);
+    // libuv stops the handle on POLLERR. For netlink that is how the kernel
+    // signals ENOBUFS (a pending sk_err): reading clears it and reports it,
+    // so restart polling and drain; only a persistent error stops us.
+    uv_poll_start(handle, UV_READABLE, OnReadable);
+    int err = self->Drain();
+    if (err != 0 && err != ENOBUFS && self->poll_ != nullptr) uv_poll_stop(self->poll_);
     return;
   }
   self->Drain();
@@ -183,7 +188,7 @@ void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
 // Reads whatever is queued (bounded per turn), keeps only datagrams from the
 // kernel (port id 0), frames them as [u32 length][u32 flags][bytes] and hands
 // the lot to JS in one call.
-void Socket::Drain() {
+int Socket::Drain() {
   if (slots_.empty()) slots_.resize(kSlotSize * kSlots);
   out_.clear();
   mmsghdr msgs[kSlots];
@@ -230,6 +235,7 @@ void Socket::Drain() {
     }
   }
   if (!out_.empty() || error != 0) Deliver(error);
+  return error;
 }
 
 void Socket::Deliver(int error) {

@@ -35,7 +35,8 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::Value GetDropped(const Napi::CallbackInfo& info);
 
   static void OnReadable(uv_poll_t* handle, int status, int events);
-  void Drain();
+  // Reads what is queued and hands it to JS; returns the socket error seen, or 0.
+  int Drain();
   void Deliver(int error);
 
   int fd_ = -1;

@@ -14,7 +14,7 @@ PACKAGES=(
   build-essential python3 make g++ pkg-config
   libnl-3-dev libnl-genl-3-dev libpcap-dev
   user-mode-linux kmod
-  iproute2 ipvsadm iptables tcpdump procps util-linux
+  iproute2 iputils-ping ipvsadm iptables tcpdump procps util-linux
   ca-certificates
 )
 

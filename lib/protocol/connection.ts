@@ -514,10 +514,13 @@ export class Connection {
   }
 
   private onSocketError(errno: number): void {
-    // ENOBUFS: the kernel dropped messages meant for us. Requests can no longer
-    // trust they will see their ack, so they fail now rather than hang.
+    // ENOBUFS: the kernel dropped messages meant for us. Acks may be among
+    // them, so waiting requests fail now rather than hang. A running dump is
+    // not affected: the kernel pauses a dump while the buffer is full and
+    // resumes it as we read, so its parts and its NLMSG_DONE still arrive.
     if (this.overrun) this.overrun();
     for (const seq of [...this.pending.keys()]) {
+      if (seq === this.dumpRunning && errno === 105) continue;
       const p = this.pending.get(seq)!;
       this.finish(seq, new NetlinkError({ errno, operation: p.message.what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
     }

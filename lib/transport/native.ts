@@ -25,10 +25,43 @@ export interface NativeSocket {
   readonly dropped: number;
 }
 
+/**
+ * Called once per event-loop wakeup with the frames of every ready ring block:
+ * records of [u32 caplen][u32 wire length][u32 sec][u32 nsec][u8 pkttype][u8 flags][6 zero][bytes]
+ * (little-endian), or null with an errno.
+ */
+export type PacketBatchCallback = (batch: Buffer | null, errno: number) => void;
+
+/** An AF_PACKET socket with a TPACKET_V3 ring, bound to one interface (native/packet.cc). */
+export interface NativePacketSocket {
+  close(): void;
+  /** Stop / restart polling the ring (backpressure: the kernel then drops and counts). */
+  pause(): void;
+  resume(): void;
+  ref(): void;
+  unref(): void;
+  /** Totals since open (PACKET_STATISTICS accumulated); packets includes drops. */
+  stats(): { packets: bigint; drops: bigint; freezes: bigint };
+  readonly ifindex: number;
+  /** ARPHRD_* of the interface. */
+  readonly hardwareType: number;
+}
+
 export interface NativeAddon {
   NativeSocket: new (protocol: number, netnsPath: string, receiveBuffer: number, onBatch: BatchCallback) => NativeSocket;
   /** Opens a file from a thread inside the namespace (for /proc/net tables); returns an fd. */
   openInNetns(netnsPath: string, filePath: string): number;
+  NativePacketSocket: new (
+    netnsPath: string,
+    interfaceName: string,
+    filterProgram: Buffer,
+    blockSize: number,
+    blockCount: number,
+    blockTimeoutMs: number,
+    onBatch: PacketBatchCallback,
+  ) => NativePacketSocket;
+  /** libpcap: a tcpdump expression for Ethernet frames → struct sock_filter[] bytes, or pcap's error text. */
+  compilePacketFilter(expression: string, snaplen: number): Buffer | string;
 }
 
 export const FEATURE_EXT_ACK = 1;
@@ -36,6 +69,11 @@ export const FEATURE_CAP_ACK = 2;
 export const FEATURE_STRICT_CHECK = 4;
 export const FEATURE_RCVBUF_FORCE = 8;
 export const FRAME_TRUNCATED = 1;
+/** Flags byte of a packet-batch record. */
+export const PACKET_FRAME_VLAN_RESTORED = 1;
+export const PACKET_FRAME_CHECKSUM_PENDING = 2;
+export const PACKET_FRAME_CHECKSUM_VALID = 4;
+export const PACKET_FRAME_HEADER = 24;
 
 function load(): NativeAddon {
   const require = createRequire(import.meta.url);

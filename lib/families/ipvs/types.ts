@@ -1,6 +1,7 @@
 // The IPVS object model shared by the API, the CLI (nl-ipvsadm), the stats
 // reader and apply(). Plain data: every module that talks to the kernel
 // encodes from and decodes into these shapes.
+import type { RawAttribute } from '../../codec/reader.js';
 
 export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
 
@@ -69,6 +70,8 @@ export type Service = ServiceKey & {
   flagBits: number;
   pe?: string;
   stats: IpvsStats;
+  /** Attributes this library does not know (a newer kernel's), kept raw. */
+  unknown?: RawAttribute[];
 };
 
 export interface TunnelSpec {
@@ -109,6 +112,8 @@ export interface Destination {
   persistentConnections: number;
   tunnel?: Required<TunnelSpec>;
   stats: IpvsStats;
+  /** Attributes this library does not know (a newer kernel's), kept raw. */
+  unknown?: RawAttribute[];
 }
 
 /** A service with its destinations: one entry of a snapshot. */

@@ -1,20 +1,22 @@
-// RTM_*LINK: the link object, its decoder, and request builders for list and get.
+// RTM_*LINK: the link object, its decoder, and request builders for list and
+// get (create, set and delete are in requests.ts).
 import { MessageWriter } from '../../codec/writer.js';
 import { AttrTable } from '../../codec/reader.js';
 import { bytesToMac } from '../../codec/address.js';
-import { ValidationError } from '../../protocol/errors.js';
 import type { Message } from '../../protocol/message.js';
-import { linkKind } from './kinds/registry.js';
+import { linkKind, type KnownKind, type LinkInfoByKind, type SlaveInfoByKind } from './kinds/index.js';
+import { validateIfname, validateIfindex, writeIfinfomsg } from './common.js';
 import {
   IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_TXQLEN, IFLA_OPERSTATE,
   IFLA_LINKINFO, IFLA_IFALIAS, IFLA_STATS64, IFLA_LINK_NETNSID, IFLA_INFO_KIND, IFLA_INFO_DATA,
   IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, IFLA_EXT_MASK, IFLA_MIN_MTU, IFLA_MAX_MTU, IFLA_PERM_ADDRESS,
   IFLA_CARRIER, IFLA_PROMISCUITY, IFLA_GROUP, RTNL_LINK_STATS64_FIELDS,
 } from '../../uapi/if_link.js';
-import { IFF_UP, IFF_LOWER_UP, IFNAMSIZ } from '../../uapi/if.js';
+import { IFF_UP, IFF_LOWER_UP } from '../../uapi/if.js';
 import { IFINFOMSG_LEN, RTM_GETLINK, RTEXT_FILTER_SKIP_STATS } from '../../uapi/rtnetlink.js';
 import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP } from '../../uapi/netlink.js';
-import { AF_UNSPEC } from '../../uapi/linux.js';
+
+export { validateIfname, validateIfindex, writeIfinfomsg, type LinkRef } from './common.js';
 
 export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
 const OPERSTATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
@@ -22,7 +24,12 @@ const OPERSTATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdow
 /** struct rtnl_link_stats64, every counter a bigint. */
 export type LinkStats64 = Record<(typeof RTNL_LINK_STATS64_FIELDS)[number], bigint>;
 
-export interface Link {
+/**
+ * A link as the kernel reports it. `info` is the kind's IFLA_INFO_DATA,
+ * decoded (see LinkInfoByKind), or `{ raw }` for a kind this library does not
+ * know; narrow it with isLinkKind(). `slaveInfo` is the master's per-port data.
+ */
+export interface Link<Info = unknown, SlaveInfo = unknown> {
   index: number;
   name: string;
   /** IFLA_INFO_KIND: 'bridge', 'vxlan', 'veth', ...; undefined for physical and loopback devices. */
@@ -55,10 +62,25 @@ export interface Link {
   carrier?: boolean;
   stats64?: LinkStats64;
   /** Kind-specific settings (IFLA_INFO_DATA), decoded by the kind's module or raw. */
-  info?: unknown;
+  info?: Info;
   /** The master's kind for this port ('bridge'), and its per-port settings. */
   slaveKind?: string;
-  slaveInfo?: unknown;
+  slaveInfo?: SlaveInfo;
+}
+
+/** A link of a kind this library knows, with `info` typed (always present, possibly empty). */
+export type LinkOfKind<K extends KnownKind> = Link<LinkInfoByKind[K]> & { kind: K; info: LinkInfoByKind[K] };
+
+/** Narrows a link to a known kind, typing its `info`. */
+export function isLinkKind<K extends KnownKind>(link: Link, kind: K): link is LinkOfKind<K> {
+  return link.kind === kind;
+}
+
+/** A port of a master of a kind this library knows (a bridge port), with `slaveInfo` typed. */
+export type PortOfKind<K extends keyof SlaveInfoByKind> = Link<unknown, SlaveInfoByKind[K]> & { slaveKind: K; slaveInfo: SlaveInfoByKind[K] };
+
+export function isPortOf<K extends keyof SlaveInfoByKind>(link: Link, masterKind: K): link is PortOfKind<K> {
+  return link.slaveKind === masterKind;
 }
 
 function decodeStats64(bytes: Buffer): LinkStats64 {
@@ -70,11 +92,17 @@ function decodeStats64(bytes: Buffer): LinkStats64 {
   return stats;
 }
 
+const NO_ATTRIBUTES = new AttrTable(Buffer.alloc(0), 0, 0);
+
+/**
+ * A known kind always gets its info, empty when the kernel sent no data (veth
+ * and dummy send none); an unknown kind keeps its data raw.
+ */
 function decodeKindData(kind: string | undefined, data: AttrTable | undefined, raw: Buffer | undefined): unknown {
-  if (kind === undefined || raw === undefined) return undefined;
+  if (kind === undefined) return undefined;
   const k = linkKind(kind);
-  if (k === undefined || data === undefined) return { raw: Buffer.from(raw) };
-  return k.decode(data);
+  if (k !== undefined) return k.decode(data ?? NO_ATTRIBUTES);
+  return raw === undefined ? undefined : { raw: Buffer.from(raw) };
 }
 
 export function decodeLink(msg: Message): Link {
@@ -120,36 +148,10 @@ export function decodeLink(msg: Message): Link {
     set('kind', info.str(IFLA_INFO_KIND));
     set('info', decodeKindData(link.kind, info.nested(IFLA_INFO_DATA), info.bytes(IFLA_INFO_DATA)));
     set('slaveKind', info.str(IFLA_INFO_SLAVE_KIND));
-    const slaveRaw = info.bytes(IFLA_INFO_SLAVE_DATA);
-    if (link.slaveKind !== undefined && slaveRaw !== undefined) {
-      const k = linkKind(`${link.slaveKind}:port`);
-      link.slaveInfo = k ? k.decode(info.nested(IFLA_INFO_SLAVE_DATA)!) : { raw: Buffer.from(slaveRaw) };
-    }
+    const slave = link.slaveKind === undefined ? undefined : `${link.slaveKind}:port`;
+    set('slaveInfo', decodeKindData(slave, info.nested(IFLA_INFO_SLAVE_DATA), info.bytes(IFLA_INFO_SLAVE_DATA)));
   }
   return link;
-}
-
-/** Interface names: 1 to 15 bytes, no '/', no whitespace, not '.' or '..'. */
-export function validateIfname(name: unknown, field = 'name'): string {
-  if (typeof name !== 'string') throw new ValidationError(field, 'an interface name must be a string');
-  const bytes = Buffer.byteLength(name);
-  if (bytes === 0 || bytes >= IFNAMSIZ) throw new ValidationError(field, `an interface name has 1 to ${IFNAMSIZ - 1} bytes, got ${bytes}: ${JSON.stringify(name)}`);
-  if (/[\s/:]/.test(name) || name === '.' || name === '..' || name.includes('\0')) {
-    throw new ValidationError(field, `not a valid interface name: ${JSON.stringify(name)}`);
-  }
-  return name;
-}
-
-export function validateIfindex(index: unknown, field = 'index'): number {
-  if (typeof index !== 'number' || !Number.isInteger(index) || index <= 0 || index > 0x7fffffff) {
-    throw new ValidationError(field, `an interface index is a positive integer, got ${String(index)}`);
-  }
-  return index;
-}
-
-/** Writes a struct ifinfomsg. */
-export function writeIfinfomsg(w: MessageWriter, index = 0, flags = 0, change = 0, family = AF_UNSPEC): void {
-  w.u8(family).u8(0).u16(0).i32(index).u32(flags).u32(change);
 }
 
 export interface LinkListFilter {

@@ -1,0 +1,254 @@
+// rtnl.batch(): many address, route, neighbour and fdb operations in one
+// MessageWriter, sent in as few sendmsg calls as fit, one result per operation.
+// Single calls (rtnl.fdb.append(...)) go through the same path with one request,
+// so a batch sends exactly the bytes the single calls would.
+//
+// Order of work, so that a bad operation leaves the kernel untouched:
+// validate every operation → resolve every device name → write every message → send.
+import { openSync, closeSync } from 'node:fs';
+import type { Connection, BatchOptions, BatchResult, Describe, RequestOptions } from '../protocol/connection.js';
+import { MessageWriter, type WrittenMessage } from '../codec/writer.js';
+import { NetlinkError, ValidationError } from '../protocol/errors.js';
+import type { Links } from './links.js';
+import { addressRequest, type AddressSpec, type DevRef, type ResolveIfindex, type RtnlRequest } from '../families/addr.js';
+import { routeRequest, type RouteSpec } from '../families/route.js';
+import { neighbourRequest, type NeighbourSpec } from '../families/neigh.js';
+import { fdbRequest, type FdbSpec } from '../families/fdb.js';
+import { writeLinkCreate, writeLinkSet, writeLinkDelete, type LinkSpec, type LinkChanges } from '../families/link/requests.js';
+import { LinkRefCollector, namespacePath } from '../families/link/refs.js';
+import { validateLinkRef, type LinkRef } from '../families/link/common.js';
+import type { LinkRefs } from '../families/link/kinds/index.js';
+
+/**
+ * One operation of a batch: the op name plus the same spec the single call takes
+ * (link ops: `link.create` takes rtnl.links.create's spec; set and delete name the link).
+ * Device names are looked up before anything is sent, so an op cannot name a
+ * link that an earlier op of the same batch creates (link.set/delete can: the
+ * kernel finds those by name).
+ */
+export type RtnlOperation =
+  | ({ op: 'link.create' } & LinkSpec)
+  | { op: 'link.set'; link: LinkRef; changes: LinkChanges }
+  | { op: 'link.delete'; link: LinkRef }
+  | ({ op: 'address.add' | 'address.replace' | 'address.delete' } & AddressSpec)
+  | ({ op: 'route.add' | 'route.replace' | 'route.append' | 'route.delete' } & RouteSpec)
+  | ({ op: 'neighbour.add' | 'neighbour.replace' | 'neighbour.delete' } & NeighbourSpec)
+  | ({ op: 'fdb.add' | 'fdb.append' | 'fdb.replace' | 'fdb.delete' } & FdbSpec);
+
+type OpName = RtnlOperation['op'];
+/** A request that may also need namespace files opened (link ops moving links). */
+type BatchRequest = RtnlRequest & { namespaces?: string[] };
+type Builder = (op: RtnlOperation, fds: ReadonlyMap<string, number>) => BatchRequest;
+
+function describeLink(ref: LinkRef): Describe {
+  return (errno) => {
+    if (errno === -17) return `link ${JSON.stringify(ref)} already exists`;
+    if (errno === -19) return `no link named ${JSON.stringify(ref)}`;
+    return undefined;
+  };
+}
+
+/**
+ * Link ops through lib/families/link's two-pass builders: a first build with a
+ * recording LinkRefs validates and lists the names and namespaces to resolve;
+ * write() builds again with the batch's resolved names and opened files.
+ */
+function linkRequest(build: (w: MessageWriter, refs: LinkRefs) => WrittenMessage[], ref: LinkRef, fds: ReadonlyMap<string, number>): BatchRequest {
+  const collector = new LinkRefCollector();
+  build(new MessageWriter(512), collector);
+  return {
+    devs: [...collector.names.keys()],
+    namespaces: [...collector.namespaces.keys()],
+    write(w, ifindex) {
+      build(w, {
+        index: (r, field) => ifindex(validateLinkRef(r, field), field),
+        netnsFd: (netns, field) => {
+          const fd = fds.get(namespacePath(netns, field));
+          if (fd === undefined) throw new ValidationError(field, `namespace ${JSON.stringify(netns)} was not opened`);
+          return fd;
+        },
+      });
+      return describeLink(ref);
+    },
+  };
+}
+
+/** Op name → request builder; a new kind of operation plugs in here. */
+const BUILDERS: Record<OpName, Builder> = {
+  'link.create': (o, fds) => linkRequest((w, refs) => writeLinkCreate(w, o as LinkSpec, refs), (o as LinkSpec).name, fds),
+  'link.set': (o, fds) => {
+    const { link, changes } = o as { link: LinkRef; changes: LinkChanges };
+    return linkRequest((w, refs) => writeLinkSet(w, link, changes, refs), link, fds);
+  },
+  'link.delete': (o, fds) => {
+    const { link } = o as { link: LinkRef };
+    return linkRequest((w) => writeLinkDelete(w, link), link, fds);
+  },
+  'address.add': (o) => addressRequest('add', o as AddressSpec),
+  'address.replace': (o) => addressRequest('replace', o as AddressSpec),
+  'address.delete': (o) => addressRequest('delete', o as AddressSpec),
+  'route.add': (o) => routeRequest('add', o as RouteSpec),
+  'route.replace': (o) => routeRequest('replace', o as RouteSpec),
+  'route.append': (o) => routeRequest('append', o as RouteSpec),
+  'route.delete': (o) => routeRequest('delete', o as RouteSpec),
+  'neighbour.add': (o) => neighbourRequest('add', o as NeighbourSpec),
+  'neighbour.replace': (o) => neighbourRequest('replace', o as NeighbourSpec),
+  'neighbour.delete': (o) => neighbourRequest('delete', o as NeighbourSpec),
+  'fdb.add': (o) => fdbRequest('add', o as FdbSpec),
+  'fdb.append': (o) => fdbRequest('append', o as FdbSpec),
+  'fdb.replace': (o) => fdbRequest('replace', o as FdbSpec),
+  'fdb.delete': (o) => fdbRequest('delete', o as FdbSpec),
+};
+
+/** Re-labels errors from operation `i` so they name it: 'ops[3].dst'. */
+function inOp<T>(i: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      const detail = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+      throw new ValidationError(`ops[${i}].${err.field}`, detail);
+    }
+    if (err instanceof MissingLink) throw noSuchLink(err.link, `ops[${i}].${err.field}`);
+    throw err;
+  }
+}
+
+/** Thrown while writing when a device name did not resolve; turned into ENODEV naming the field. */
+class MissingLink extends Error {
+  constructor(
+    readonly link: string,
+    readonly field: string,
+  ) {
+    super(`no link named ${JSON.stringify(link)}`);
+  }
+}
+
+function noSuchLink(link: string, field: string): NetlinkError {
+  return new NetlinkError({ errno: 19, operation: `resolve link ${JSON.stringify(link)}`, reason: `no link named ${JSON.stringify(link)}`, field });
+}
+
+// Up to this many distinct names are looked up one by one; more take one dump of all links.
+const GET_LIMIT = 2;
+
+/**
+ * Looks up every device name once. Names that do not exist are not an error
+ * here: the request that needs one fails with ENODEV when it is written, which
+ * is still before anything is sent.
+ */
+export async function resolveDevs(links: Links, devs: Iterable<DevRef>, options: RequestOptions = {}): Promise<ResolveIfindex> {
+  const names = new Set<string>();
+  for (const d of devs) if (typeof d === 'string') names.add(d);
+  const found = new Map<string, number>();
+  if (names.size > GET_LIMIT) {
+    for (const l of await links.list({ skipStats: true }, options)) if (names.has(l.name)) found.set(l.name, l.index);
+  } else {
+    await Promise.all(
+      [...names].map(async (n) => {
+        const l = await links.find(n, options);
+        if (l) found.set(n, l.index);
+      }),
+    );
+  }
+  return (dev, field) => {
+    if (typeof dev === 'number') return dev;
+    const index = found.get(dev);
+    if (index === undefined) throw new MissingLink(dev, field);
+    return index;
+  };
+}
+
+/** ifindex → name for decoded objects, from one dump of the links. */
+export async function linkNames(links: Links, options: RequestOptions = {}): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  for (const l of await links.list({ skipStats: true }, options)) names.set(l.index, l.name);
+  return names;
+}
+
+/** Runs one request: resolve its devices, write it, send it, throw the kernel's error if any. */
+export async function runOne(conn: Connection, links: Links, request: RtnlRequest, options: RequestOptions = {}): Promise<void> {
+  const ifindex = await resolveDevs(links, request.devs, options);
+  const w = new MessageWriter(256);
+  let describe: Describe;
+  try {
+    describe = request.write(w, ifindex);
+  } catch (err) {
+    throw err instanceof MissingLink ? noSuchLink(err.link, err.field) : err;
+  }
+  await conn.request(w, { ...options, describe });
+}
+
+/** One result for an operation that wrote several messages: the first failure, else ok. */
+function fold(parts: BatchResult<never>[]): BatchResult<never> {
+  return parts.find((r) => !r.ok) ?? { ok: true, replies: [] };
+}
+
+/**
+ * Writes and sends already-validated requests; one result per request (a
+ * request may write several messages). Without stopOnError every message
+ * goes in one writer and one conn.batch. With it, each request waits for the
+ * previous one's acks: the kernel executes every message of a datagram even
+ * after one fails, so stopping is only possible between round trips.
+ */
+export async function sendRequests(
+  conn: Connection,
+  requests: RtnlRequest[],
+  ifindex: ResolveIfindex,
+  options: BatchOptions = {},
+): Promise<BatchResult<never>[]> {
+  if (!options.stopOnError) {
+    const w = new MessageWriter(Math.max(4096, requests.length * 96));
+    const describes = new Map<string, Describe>();
+    const ends: number[] = [];
+    requests.forEach((r, i) => {
+      const first = w.messages.length;
+      const describe = inOp(i, () => r.write(w, ifindex));
+      for (let m = first; m < w.messages.length; m++) describes.set(w.messages[m]!.what, describe);
+      ends.push(w.messages.length);
+    });
+    const results = await conn.batch<never>(w, { ...options, describe: (errno, what) => describes.get(what)?.(errno, what) });
+    return ends.map((end, i) => fold(results.slice(i === 0 ? 0 : ends[i - 1], end)));
+  }
+  const writers = requests.map((r, i) => {
+    const w = new MessageWriter(256);
+    const describe = inOp(i, () => r.write(w, ifindex));
+    return { w, describe };
+  });
+  const results: BatchResult<never>[] = [];
+  for (const { w, describe } of writers) {
+    const result = fold(await conn.batch<never>(w, { ...options, describe, stopOnError: true }));
+    results.push(result);
+    if (!result.ok) break;
+  }
+  for (let i = results.length; i < writers.length; i++) {
+    results.push({ ok: false, skipped: true, error: new Error(`${writers[i]!.w.messages[0]!.what}: not sent, an earlier operation failed`) });
+  }
+  return results;
+}
+
+/** rtnl.batch(): validates all, resolves all names, then sends; one result per operation, in order. */
+export async function runBatch(
+  conn: Connection,
+  links: Links,
+  ops: readonly RtnlOperation[],
+  options: BatchOptions = {},
+): Promise<BatchResult<never>[]> {
+  if (!Array.isArray(ops)) throw new ValidationError('ops', 'must be an array of operations');
+  // Filled after validation, before any write: link ops read their namespace files from it.
+  const fds = new Map<string, number>();
+  const requests = ops.map((op, i) =>
+    inOp(i, () => {
+      const name = op !== null && typeof op === 'object' ? (op as { op?: unknown }).op : undefined;
+      const build = typeof name === 'string' && Object.hasOwn(BUILDERS, name) ? BUILDERS[name as OpName] : undefined;
+      if (build === undefined) throw new ValidationError('op', `unknown operation ${JSON.stringify(name)} (${Object.keys(BUILDERS).join(', ')})`);
+      return build(op, fds);
+    }),
+  );
+  const ifindex = await resolveDevs(links, requests.flatMap((r) => r.devs), options);
+  try {
+    for (const r of requests) for (const path of r.namespaces ?? []) if (!fds.has(path)) fds.set(path, openSync(path, 'r'));
+    return await sendRequests(conn, requests, ifindex, options);
+  } finally {
+    for (const fd of fds.values()) closeSync(fd);
+  }
+}

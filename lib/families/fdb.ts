@@ -1,0 +1,231 @@
+// RTM_*NEIGH with AF_BRIDGE: the forwarding database of bridges and of devices
+// with their own (vxlan, macvlan, ...), the model of `bridge fdb`.
+// State and flag mapping follow iproute2's bridge/fdb.c and the kernel's
+// br_fdb_add / vxlan_fdb_parse:
+//   permanent = NUD_PERMANENT (+NOARP): a local entry on a bridge; vxlan: never ages.
+//   static    = NUD_NOARP (+REACHABLE): a bridge entry that does not age.
+//   dynamic   = NUD_REACHABLE: ages like a learned entry.
+import { MessageWriter } from '../codec/writer.js';
+import { AttrTable, type RawAttribute } from '../codec/reader.js';
+import { ipToBytes, bytesToIp, bytesToMac, macToBytes } from '../codec/address.js';
+import { ValidationError } from '../protocol/errors.js';
+import type { Describe } from '../protocol/connection.js';
+import type { Message } from '../protocol/message.js';
+import { type DevRef, type RtnlRequest, validateDev, intIn, rawUnknown } from './addr.js';
+import { decodeCacheInfo, type NeighCacheInfo } from './neigh.js';
+import {
+  NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_VLAN, NDA_PORT, NDA_VNI, NDA_IFINDEX, NDA_MASTER, NDA_LINK_NETNSID,
+  NDA_SRC_VNI, NDA_NH_ID, NDA_FLAGS_EXT,
+  NTF_SELF, NTF_MASTER, NTF_ROUTER, NTF_EXT_LEARNED, NTF_OFFLOADED, NTF_STICKY, NTF_EXT_LOCKED,
+  NUD_PERMANENT, NUD_NOARP, NUD_REACHABLE, NUD_STALE,
+} from '../uapi/neighbour.js';
+import { NDMSG_LEN, RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH } from '../uapi/rtnetlink.js';
+import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND } from '../uapi/netlink.js';
+import { AF_BRIDGE, ETH_ALEN } from '../uapi/linux.js';
+
+export type FdbState = 'permanent' | 'static' | 'dynamic';
+const STATE_BITS: Record<FdbState, number> = {
+  permanent: NUD_PERMANENT | NUD_NOARP,
+  static: NUD_NOARP | NUD_REACHABLE,
+  dynamic: NUD_REACHABLE,
+};
+
+export interface FdbSpec {
+  /** The device whose table holds the entry (a bridge port, a bridge, a vxlan device). */
+  dev: DevRef;
+  /** '00:00:00:00:00:00' on a vxlan device is the default destination: one entry per remote (append). */
+  mac: string;
+  /** The remote VTEP (NDA_DST), IPv4 or IPv6. */
+  dst?: string;
+  /** VXLAN VNI to use for this remote, 0..2^24-1 (NDA_VNI). */
+  vni?: number;
+  /** The VNI this entry belongs to on a collect-metadata device (NDA_SRC_VNI). */
+  srcVni?: number;
+  /** Remote UDP port (NDA_PORT, sent big-endian). */
+  port?: number;
+  /** Outgoing interface to reach the remote (NDA_IFINDEX). */
+  via?: DevRef;
+  /** 1..4094. */
+  vlan?: number;
+  /** An fdb nexthop group instead of dst/port/vni (NDA_NH_ID). */
+  nhid?: number;
+  /** The device's own table (NTF_SELF). Default when neither self nor master is given, as `bridge fdb`. */
+  self?: boolean;
+  /** The table of the device's master bridge (NTF_MASTER). */
+  master?: boolean;
+  /** Default 'permanent', as `bridge fdb`. */
+  state?: FdbState;
+  /** The entry may not move to another port (NTF_STICKY). */
+  sticky?: boolean;
+  /** Installed by an external control plane (NTF_EXT_LEARNED). */
+  externLearn?: boolean;
+  /** NTF_ROUTER. */
+  router?: boolean;
+}
+
+export interface FdbEntry {
+  mac: string;
+  ifindex: number;
+  dev?: string;
+  /** 'stale' is an aged dynamic bridge entry. */
+  state: FdbState | 'stale';
+  /** NUD_* bits as the kernel sent them. */
+  stateBits: number;
+  self: boolean;
+  master: boolean;
+  sticky: boolean;
+  externLearn: boolean;
+  offloaded: boolean;
+  router: boolean;
+  /** NTF_EXT_LOCKED (802.1X locked port). */
+  locked: boolean;
+  /** NTF_* bits as the kernel sent them. */
+  flagBits: number;
+  dst?: string;
+  vlan?: number;
+  port?: number;
+  vni?: number;
+  srcVni?: number;
+  /** NDA_IFINDEX: the outgoing interface to the remote, and its name when resolvable. */
+  viaIfindex?: number;
+  via?: string;
+  nhid?: number;
+  /** NDA_MASTER: the bridge the entry belongs to, and its name when resolvable. */
+  bridgeIfindex?: number;
+  bridge?: string;
+  linkNetnsId?: number;
+  cacheInfo?: NeighCacheInfo;
+  unknown?: RawAttribute[];
+}
+
+const KNOWN = new Set([
+  NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_VLAN, NDA_PORT, NDA_VNI, NDA_IFINDEX, NDA_MASTER, NDA_LINK_NETNSID,
+  NDA_SRC_VNI, NDA_NH_ID, NDA_FLAGS_EXT,
+]);
+
+function stateName(bits: number): FdbEntry['state'] {
+  if (bits & NUD_PERMANENT) return 'permanent';
+  if (bits & NUD_NOARP) return 'static';
+  if (bits & NUD_STALE) return 'stale';
+  return 'dynamic';
+}
+
+export function decodeFdb(msg: Message): FdbEntry | undefined {
+  const b = msg.buf;
+  const o = msg.offset;
+  if (b[o] !== AF_BRIDGE) return undefined;
+  const t = new AttrTable(b, o + NDMSG_LEN, msg.end);
+  const mac = t.bytes(NDA_LLADDR);
+  if (!mac) return undefined;
+  const stateBits = b.readUInt16LE(o + 8);
+  const flagBits = b[o + 10]!;
+  const ext = t.u32(NDA_FLAGS_EXT) ?? 0;
+  const e: FdbEntry = {
+    mac: bytesToMac(mac),
+    ifindex: b.readInt32LE(o + 4),
+    state: stateName(stateBits),
+    stateBits,
+    self: (flagBits & NTF_SELF) !== 0,
+    master: (flagBits & NTF_MASTER) !== 0,
+    sticky: (flagBits & NTF_STICKY) !== 0,
+    externLearn: (flagBits & NTF_EXT_LEARNED) !== 0,
+    offloaded: (flagBits & NTF_OFFLOADED) !== 0,
+    router: (flagBits & NTF_ROUTER) !== 0,
+    locked: (ext & NTF_EXT_LOCKED) !== 0,
+    flagBits,
+  };
+  const dst = t.bytes(NDA_DST);
+  if (dst) e.dst = bytesToIp(dst);
+  const set = <K extends keyof FdbEntry>(k: K, v: FdbEntry[K] | undefined): void => {
+    if (v !== undefined) e[k] = v;
+  };
+  const vlan = t.u16(NDA_VLAN);
+  if (vlan) e.vlan = vlan;
+  set('port', t.be16(NDA_PORT));
+  set('vni', t.u32(NDA_VNI));
+  set('srcVni', t.u32(NDA_SRC_VNI));
+  set('viaIfindex', t.u32(NDA_IFINDEX));
+  set('nhid', t.u32(NDA_NH_ID));
+  set('bridgeIfindex', t.u32(NDA_MASTER));
+  set('linkNetnsId', t.s32(NDA_LINK_NETNSID));
+  set('cacheInfo', decodeCacheInfo(t.bytes(NDA_CACHEINFO)));
+  return Object.assign(e, rawUnknown(t, KNOWN));
+}
+
+export type FdbAction = 'add' | 'append' | 'replace' | 'delete';
+
+export function describeFdb(text: string): Describe {
+  return (errno) => {
+    if (errno === -17) return `${text} already exists`;
+    if (errno === -2) return `no ${text}`;
+    if (errno === -19) return `no such link for ${text}`;
+    if (errno === -95) return `${text}: the device has no such forwarding database`;
+    return undefined;
+  };
+}
+
+/** Validates an fdb operation; nothing is written until the request's write(). */
+export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
+  if (spec === null || typeof spec !== 'object') throw new ValidationError('fdb', 'an fdb spec object is required');
+  const dev = validateDev(spec.dev);
+  const mac = macToBytes(spec.mac, 'mac');
+  if (mac.length !== ETH_ALEN) throw new ValidationError('mac', 'must have 6 bytes');
+  const dst = spec.dst === undefined ? undefined : ipToBytes(spec.dst, 'dst');
+  const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
+  const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
+  const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
+  const via = spec.via === undefined ? undefined : validateDev(spec.via, 'via');
+  const vlan = spec.vlan === undefined ? undefined : intIn(spec.vlan, 'vlan', 1, 4094);
+  const nhid = spec.nhid === undefined ? undefined : intIn(spec.nhid, 'nhid', 1, 0xffffffff);
+  if (nhid !== undefined && (dst || port !== undefined || vni !== undefined)) {
+    throw new ValidationError('nhid', 'a nexthop group replaces dst, port and vni: give one or the other');
+  }
+  if (spec.state !== undefined && STATE_BITS[spec.state] === undefined) {
+    throw new ValidationError('state', `must be 'permanent', 'static' or 'dynamic', got ${JSON.stringify(spec.state)}`);
+  }
+  const state = STATE_BITS[spec.state ?? 'permanent'];
+  let flags = 0;
+  if (spec.self) flags |= NTF_SELF;
+  if (spec.master) flags |= NTF_MASTER;
+  if (!(flags & (NTF_SELF | NTF_MASTER))) flags |= NTF_SELF;
+  if (spec.sticky) flags |= NTF_STICKY;
+  if (spec.externLearn) flags |= NTF_EXT_LEARNED;
+  if (spec.router) flags |= NTF_ROUTER;
+  const text = `fdb entry ${spec.mac}${spec.dst ? ` dst ${spec.dst}` : ''}${vlan ? ` vlan ${vlan}` : ''} on ${dev}`;
+  const devs = via === undefined ? [dev] : [dev, via];
+  return {
+    devs,
+    write(w, ifindex) {
+      const nl = { add: NLM_F_CREATE | NLM_F_EXCL, append: NLM_F_CREATE | NLM_F_APPEND, replace: NLM_F_CREATE | NLM_F_REPLACE, delete: 0 }[action];
+      w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | nl);
+      w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(dev, 'dev')).u16(state).u8(flags).u8(0);
+      w.attrBytes(NDA_LLADDR, mac, 'mac');
+      if (dst) w.attrBytes(NDA_DST, dst, 'dst');
+      if (vlan !== undefined) w.attrU16(NDA_VLAN, vlan, 'vlan');
+      if (nhid !== undefined) w.attrU32(NDA_NH_ID, nhid, 'nhid');
+      if (port !== undefined) w.attrBe16(NDA_PORT, port, 'port');
+      if (vni !== undefined) w.attrU32(NDA_VNI, vni, 'vni');
+      if (srcVni !== undefined) w.attrU32(NDA_SRC_VNI, srcVni, 'srcVni');
+      if (via !== undefined) w.attrU32(NDA_IFINDEX, ifindex(via, 'via'), 'via');
+      w.end(`${action} ${text}`);
+      return describeFdb(text);
+    },
+  };
+}
+
+export interface FdbListFilter {
+  /** Entries of this device only (a bridge port, or a vxlan device); filtered in the kernel. */
+  dev?: DevRef;
+  /** Entries of this bridge and its ports (NDA_MASTER); filtered in the kernel. */
+  bridge?: DevRef;
+}
+
+/** A dump of AF_BRIDGE neighbours, filtered in the kernel by port (ndm_ifindex) and bridge (NDA_MASTER). */
+export function buildFdbDump(ifindex?: number, bridge?: number): MessageWriter {
+  const w = new MessageWriter(64);
+  w.begin(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP);
+  w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex ?? 0).u16(0).u8(0).u8(0);
+  if (bridge !== undefined) w.attrU32(NDA_MASTER, bridge, 'bridge');
+  w.end(`list fdb${ifindex ? ` of ifindex ${ifindex}` : ''}${bridge ? ` on bridge ${bridge}` : ''}`);
+  return w;
+}

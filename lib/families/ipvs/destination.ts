@@ -1,0 +1,169 @@
+// IPVS real servers (destinations): the IPVS_CMD_ATTR_DEST nest written for
+// NEW/SET/DEL_DEST, and destinations decoded from GET_DEST dumps. GET_DEST is
+// dump-only and names one service, so listing every destination takes one
+// dump per service (see snapshot.ts for doing those side by side).
+import { AttrTable } from '../../codec/reader.js';
+import { bytesToIp } from '../../codec/address.js';
+import { MessageWriter } from '../../codec/writer.js';
+import type { Connection, DumpOptions } from '../../protocol/connection.js';
+import { NetlinkError } from '../../protocol/errors.js';
+import type { Message } from '../../protocol/message.js';
+import { AF_INET, AF_INET6 } from '../../uapi/linux.js';
+import { NLM_F_REQUEST, NLM_F_DUMP } from '../../uapi/netlink.js';
+import {
+  IPVS_CMD_GET_DEST, IPVS_CMD_ATTR_DEST, IP_VS_CONN_F_FWD_MASK, IP_VS_CONN_F_TUNNEL,
+  IP_VS_TUNNEL_ENCAP_FLAG_CSUM, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM, IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM, IP_VS_CONN_F_TUNNEL_TYPE_IPIP,
+  IPVS_DEST_ATTR_ADDR, IPVS_DEST_ATTR_PORT, IPVS_DEST_ATTR_FWD_METHOD, IPVS_DEST_ATTR_WEIGHT,
+  IPVS_DEST_ATTR_U_THRESH, IPVS_DEST_ATTR_L_THRESH, IPVS_DEST_ATTR_ACTIVE_CONNS, IPVS_DEST_ATTR_INACT_CONNS,
+  IPVS_DEST_ATTR_PERSIST_CONNS, IPVS_DEST_ATTR_STATS, IPVS_DEST_ATTR_ADDR_FAMILY, IPVS_DEST_ATTR_STATS64,
+  IPVS_DEST_ATTR_TUN_TYPE, IPVS_DEST_ATTR_TUN_PORT, IPVS_DEST_ATTR_TUN_FLAGS,
+} from '../../uapi/ip_vs.js';
+import { genlAttrs } from '../genl.js';
+import { beginIpvs, getService, writeServiceNest } from './service.js';
+import { decodeStats, zeroStats } from './stats.js';
+import type { Destination, ForwardMethod, TunnelType } from './types.js';
+import {
+  FORWARD_METHODS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, differences, nameOf,
+  type DestinationId, type Mismatch, type ResolvedDestination, type ServiceId,
+} from './validate.js';
+
+const KNOWN = new Set([
+  IPVS_DEST_ATTR_ADDR, IPVS_DEST_ATTR_PORT, IPVS_DEST_ATTR_FWD_METHOD, IPVS_DEST_ATTR_WEIGHT,
+  IPVS_DEST_ATTR_U_THRESH, IPVS_DEST_ATTR_L_THRESH, IPVS_DEST_ATTR_ACTIVE_CONNS, IPVS_DEST_ATTR_INACT_CONNS,
+  IPVS_DEST_ATTR_PERSIST_CONNS, IPVS_DEST_ATTR_STATS, IPVS_DEST_ATTR_ADDR_FAMILY, IPVS_DEST_ATTR_STATS64,
+  IPVS_DEST_ATTR_TUN_TYPE, IPVS_DEST_ATTR_TUN_PORT, IPVS_DEST_ATTR_TUN_FLAGS,
+]);
+
+/**
+ * The IPVS_CMD_ATTR_DEST nest: address, port and address family always (the
+ * family lets an IPv6 server sit in an IPv4 tunnel service), plus the full
+ * set for NEW/SET_DEST. Tunnel attributes go only when not the defaults.
+ */
+export function writeDestinationNest(w: MessageWriter, dest: DestinationId | ResolvedDestination, field = 'destination'): void {
+  const full = 'forward' in dest ? dest : undefined;
+  const id = full ? full.id : (dest as DestinationId);
+  const nest = w.nest(IPVS_CMD_ATTR_DEST, field);
+  w.attrBytes(IPVS_DEST_ATTR_ADDR, id.address, `${field}.address`);
+  w.attrBe16(IPVS_DEST_ATTR_PORT, id.port, `${field}.port`);
+  w.attrU16(IPVS_DEST_ATTR_ADDR_FAMILY, id.af, `${field}.address`);
+  if (full) {
+    w.attrU32(IPVS_DEST_ATTR_FWD_METHOD, full.forward, `${field}.forward`);
+    w.attrU32(IPVS_DEST_ATTR_WEIGHT, full.weight, `${field}.weight`);
+    w.attrU32(IPVS_DEST_ATTR_U_THRESH, full.upperThreshold, `${field}.upperThreshold`);
+    w.attrU32(IPVS_DEST_ATTR_L_THRESH, full.lowerThreshold, `${field}.lowerThreshold`);
+    if (full.tunnel) {
+      w.attrU8(IPVS_DEST_ATTR_TUN_TYPE, full.tunnel.type, `${field}.tunnel.type`);
+      w.attrBe16(IPVS_DEST_ATTR_TUN_PORT, full.tunnel.port, `${field}.tunnel.port`);
+      w.attrU16(IPVS_DEST_ATTR_TUN_FLAGS, full.tunnel.flags, `${field}.tunnel.checksum`);
+    }
+  }
+  w.endNest(nest);
+}
+
+/** Decodes the attributes inside an IPVS_CMD_ATTR_DEST nest; `serviceFamily` stands in when the kernel predates ADDR_FAMILY. */
+export function decodeDestinationAttrs(t: AttrTable, serviceFamily: 4 | 6): Destination {
+  const af = t.u16(IPVS_DEST_ATTR_ADDR_FAMILY);
+  const family: 4 | 6 = af === AF_INET6 ? 6 : af === AF_INET ? 4 : serviceFamily;
+  const addr = t.bytes(IPVS_DEST_ATTR_ADDR);
+  const fwd = (t.u32(IPVS_DEST_ATTR_FWD_METHOD) ?? 0) & IP_VS_CONN_F_FWD_MASK;
+  const dest: Destination = {
+    address: addr ? bytesToIp(addr, 0, family === 4 ? 4 : 16) : '',
+    family,
+    port: t.be16(IPVS_DEST_ATTR_PORT) ?? 0,
+    // A method this library has no name for reads as its number.
+    forward: (nameOf(FORWARD_METHODS, fwd) ?? String(fwd)) as ForwardMethod,
+    weight: t.u32(IPVS_DEST_ATTR_WEIGHT) ?? 0,
+    upperThreshold: t.u32(IPVS_DEST_ATTR_U_THRESH) ?? 0,
+    lowerThreshold: t.u32(IPVS_DEST_ATTR_L_THRESH) ?? 0,
+    activeConnections: t.u32(IPVS_DEST_ATTR_ACTIVE_CONNS) ?? 0,
+    inactiveConnections: t.u32(IPVS_DEST_ATTR_INACT_CONNS) ?? 0,
+    persistentConnections: t.u32(IPVS_DEST_ATTR_PERSIST_CONNS) ?? 0,
+    stats: decodeStats(t.nested(IPVS_DEST_ATTR_STATS64), t.nested(IPVS_DEST_ATTR_STATS)),
+  };
+  if (fwd === IP_VS_CONN_F_TUNNEL) {
+    // Kernels before 5.2 send no tunnel attributes: they only do ipip.
+    const type = t.u8(IPVS_DEST_ATTR_TUN_TYPE) ?? 0;
+    const flags = t.u16(IPVS_DEST_ATTR_TUN_FLAGS) ?? 0;
+    dest.tunnel = {
+      type: (nameOf(TUNNEL_TYPES, type) ?? String(type)) as TunnelType,
+      port: t.be16(IPVS_DEST_ATTR_TUN_PORT) ?? 0,
+      checksum: flags & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM ? 'remcsum' : flags & IP_VS_TUNNEL_ENCAP_FLAG_CSUM ? 'csum' : 'none',
+    };
+  }
+  const unknown = t.unknown(KNOWN);
+  if (unknown) dest.unknown = unknown;
+  return dest;
+}
+
+/** A decoder for one GET_DEST dump part, for a service of the given family. */
+export function destinationDecoder(serviceFamily: 4 | 6): (msg: Message) => Destination | undefined {
+  return (msg) => {
+    const nest = genlAttrs(msg).nested(IPVS_CMD_ATTR_DEST);
+    return nest ? decodeDestinationAttrs(nest, serviceFamily) : undefined;
+  };
+}
+
+export function buildDestinationDump(familyId: number, service: ServiceId): MessageWriter {
+  const w = new MessageWriter(128);
+  beginIpvs(w, familyId, IPVS_CMD_GET_DEST, NLM_F_REQUEST | NLM_F_DUMP);
+  writeServiceNest(w, service);
+  w.end(`list destinations of service ${service.text}`);
+  return w;
+}
+
+/**
+ * The destinations of one service. The kernel answers an empty dump both for
+ * a service without destinations and for no service at all; callers that
+ * must tell these apart ask for the service too.
+ */
+export function dumpDestinations(conn: Connection, familyId: number, service: ServiceId, options: DumpOptions = {}): Promise<Destination[]> {
+  return conn.dump(buildDestinationDump(familyId, service), destinationDecoder(service.family), options);
+}
+
+/** The destinations of one service; ESRCH ("no such service …") when the service does not exist. */
+export async function listDestinations(conn: Connection, familyId: number, service: ServiceId, options: DumpOptions = {}): Promise<Destination[]> {
+  const list = await dumpDestinations(conn, familyId, service, options);
+  if (list.length > 0) return list;
+  // Empty: no destinations, or no service. Only a GET_SERVICE tells.
+  try {
+    await getService(conn, familyId, service, options);
+  } catch (err) {
+    if (err instanceof NetlinkError && err.code === 'ESRCH') {
+      throw new NetlinkError({ errno: err.errno, operation: `list destinations of service ${service.text}`, reason: `no such service ${service.text}` });
+    }
+    throw err;
+  }
+  return list;
+}
+
+/** True when a destination write carries tunnel options or mixes address families (both ignored by old kernels). */
+export function destinationNeedsReadBack(r: ResolvedDestination, service: ServiceId): boolean {
+  return r.tunnel !== undefined || r.id.family !== service.family;
+}
+
+/** What the kernel should report after `r` was written (counters zero). */
+export function asDestination(r: ResolvedDestination): Destination {
+  const d: Destination = {
+    address: bytesToIp(r.id.address),
+    family: r.id.family,
+    port: r.id.port,
+    forward: nameOf(FORWARD_METHODS, r.forward) ?? 'route',
+    weight: r.weight,
+    upperThreshold: r.upperThreshold,
+    lowerThreshold: r.lowerThreshold,
+    activeConnections: 0,
+    inactiveConnections: 0,
+    persistentConnections: 0,
+    stats: zeroStats(),
+  };
+  if (r.forward === IP_VS_CONN_F_TUNNEL) {
+    const t = r.tunnel ?? { type: IP_VS_CONN_F_TUNNEL_TYPE_IPIP, port: 0, flags: IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM };
+    d.tunnel = { type: nameOf(TUNNEL_TYPES, t.type) ?? 'ipip', port: t.port, checksum: nameOf(TUNNEL_CHECKSUMS, t.flags) ?? 'none' };
+  }
+  return d;
+}
+
+/** Fields the kernel reports differently from what `r` sent. */
+export function compareDestination(r: ResolvedDestination, read: Destination | undefined, field: string): Mismatch[] {
+  return differences(field, asDestination(r), read, ['family', 'forward', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnel']);
+}

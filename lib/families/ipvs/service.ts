@@ -1,0 +1,176 @@
+// IPVS virtual services: the IPVS_CMD_ATTR_SERVICE nest written for
+// NEW/SET/DEL/GET_SERVICE (and as the service part of every destination
+// command), and services decoded from the kernel's replies.
+import { AttrTable } from '../../codec/reader.js';
+import { bytesToIp } from '../../codec/address.js';
+import { MessageWriter } from '../../codec/writer.js';
+import type { Connection, DumpOptions, RequestOptions, Describe } from '../../protocol/connection.js';
+import { errnoCode } from '../../protocol/errors.js';
+import type { Message } from '../../protocol/message.js';
+import { AF_INET6 } from '../../uapi/linux.js';
+import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP } from '../../uapi/netlink.js';
+import {
+  IPVS_GENL_VERSION, IPVS_CMD_GET_SERVICE, IP_VS_SVC_F_PERSISTENT, IPVS_CMD_ATTR_SERVICE, IP_VS_FLAGS_LEN,
+  IPVS_SVC_ATTR_AF, IPVS_SVC_ATTR_PROTOCOL, IPVS_SVC_ATTR_ADDR, IPVS_SVC_ATTR_PORT, IPVS_SVC_ATTR_FWMARK,
+  IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT, IPVS_SVC_ATTR_NETMASK,
+  IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_PE_NAME, IPVS_SVC_ATTR_STATS64,
+} from '../../uapi/ip_vs.js';
+import { beginGenl, genlAttrs } from '../genl.js';
+import { decodeStats, zeroStats } from './stats.js';
+import type { IpvsProtocol, Service, ServiceKey } from './types.js';
+import {
+  PROTOCOLS, USER_FLAG_BITS, differences, namedFlags, nameOf, serviceId, type Mismatch, type ResolvedService, type ServiceId,
+} from './validate.js';
+
+const KNOWN = new Set([
+  IPVS_SVC_ATTR_AF, IPVS_SVC_ATTR_PROTOCOL, IPVS_SVC_ATTR_ADDR, IPVS_SVC_ATTR_PORT, IPVS_SVC_ATTR_FWMARK,
+  IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT, IPVS_SVC_ATTR_NETMASK,
+  IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_PE_NAME, IPVS_SVC_ATTR_STATS64,
+]);
+
+/** Starts one IPVS command in `w`. */
+export function beginIpvs(w: MessageWriter, familyId: number, cmd: number, flags = NLM_F_REQUEST | NLM_F_ACK): MessageWriter {
+  return beginGenl(w, familyId, cmd, IPVS_GENL_VERSION, flags);
+}
+
+/** The identifying attributes: family, then fwmark or protocol + address + port. */
+export function writeServiceId(w: MessageWriter, id: ServiceId, field: string): void {
+  w.attrU16(IPVS_SVC_ATTR_AF, id.af, `${field}.family`);
+  if (id.fwmark) {
+    w.attrU32(IPVS_SVC_ATTR_FWMARK, id.fwmark, `${field}.fwmark`);
+  } else {
+    w.attrU16(IPVS_SVC_ATTR_PROTOCOL, id.protocol, `${field}.protocol`);
+    w.attrBytes(IPVS_SVC_ATTR_ADDR, id.address, `${field}.address`);
+    w.attrBe16(IPVS_SVC_ATTR_PORT, id.port, `${field}.port`);
+  }
+}
+
+/** The IPVS_CMD_ATTR_SERVICE nest: the key alone, or a full service for NEW/SET_SERVICE. */
+export function writeServiceNest(w: MessageWriter, service: ServiceId | ResolvedService, field = 'service'): void {
+  const nest = w.nest(IPVS_CMD_ATTR_SERVICE, field);
+  const full = 'scheduler' in service ? service : undefined;
+  writeServiceId(w, full ? full.id : (service as ServiceId), field);
+  if (full) {
+    w.attrString(IPVS_SVC_ATTR_SCHED_NAME, full.scheduler, `${field}.scheduler`);
+    if (full.pe !== undefined) w.attrString(IPVS_SVC_ATTR_PE_NAME, full.pe, `${field}.pe`);
+    // struct ip_vs_flags: the kernel applies (old & ~mask) | (flags & mask).
+    const flags = Buffer.alloc(IP_VS_FLAGS_LEN);
+    flags.writeUInt32LE(full.flags >>> 0, 0);
+    flags.writeUInt32LE(USER_FLAG_BITS, 4);
+    w.attrBytes(IPVS_SVC_ATTR_FLAGS, flags, `${field}.flags`);
+    w.attrU32(IPVS_SVC_ATTR_TIMEOUT, full.timeout, `${field}.persistent`);
+    // IPv4: a mask in network order; IPv6: a prefix length in host order (both read with nla_get_be32).
+    if (full.id.family === 4) w.attrBe32(IPVS_SVC_ATTR_NETMASK, full.netmask, `${field}.netmask`);
+    else w.attrU32(IPVS_SVC_ATTR_NETMASK, full.netmask, `${field}.netmask`);
+  }
+  w.endNest(nest);
+}
+
+/** Decodes the attributes inside an IPVS_CMD_ATTR_SERVICE nest. */
+export function decodeServiceAttrs(t: AttrTable): Service {
+  const family: 4 | 6 = t.u16(IPVS_SVC_ATTR_AF) === AF_INET6 ? 6 : 4;
+  const scheduler = t.str(IPVS_SVC_ATTR_SCHED_NAME) ?? 'none';
+  const rawFlags = t.bytes(IPVS_SVC_ATTR_FLAGS);
+  const flagBits = rawFlags && rawFlags.length >= IP_VS_FLAGS_LEN ? (rawFlags.readUInt32LE(0) & rawFlags.readUInt32LE(4)) >>> 0 : 0;
+  const timeout = t.u32(IPVS_SVC_ATTR_TIMEOUT) ?? 0;
+  const mask = family === 4 ? t.bytes(IPVS_SVC_ATTR_NETMASK) : undefined;
+  const base = {
+    family,
+    scheduler,
+    persistent: flagBits & IP_VS_SVC_F_PERSISTENT ? timeout : 0,
+    netmask: family === 4 ? (mask && mask.length >= 4 ? bytesToIp(mask, 0, 4) : '255.255.255.255') : (t.u32(IPVS_SVC_ATTR_NETMASK) ?? 128),
+    flags: namedFlags(flagBits, scheduler),
+    flagBits,
+    stats: decodeStats(t.nested(IPVS_SVC_ATTR_STATS64), t.nested(IPVS_SVC_ATTR_STATS)),
+  };
+  const fwmark = t.u32(IPVS_SVC_ATTR_FWMARK);
+  let service: Service;
+  if (fwmark !== undefined && fwmark !== 0) {
+    service = { fwmark, ...base };
+  } else {
+    const proto = t.u16(IPVS_SVC_ATTR_PROTOCOL) ?? 0;
+    const addr = t.bytes(IPVS_SVC_ATTR_ADDR);
+    service = {
+      // A protocol this library has no name for (the kernel does not check) reads as its number.
+      protocol: (nameOf(PROTOCOLS, proto) ?? String(proto)) as IpvsProtocol,
+      address: addr ? bytesToIp(addr, 0, family === 4 ? 4 : 16) : '',
+      port: t.be16(IPVS_SVC_ATTR_PORT) ?? 0,
+      ...base,
+    };
+  }
+  const pe = t.str(IPVS_SVC_ATTR_PE_NAME);
+  if (pe !== undefined && pe !== '') service.pe = pe;
+  const unknown = t.unknown(KNOWN);
+  if (unknown) service.unknown = unknown;
+  return service;
+}
+
+/** A GET_SERVICE reply or dump part; undefined when it holds no service. */
+export function decodeService(msg: Message): Service | undefined {
+  const nest = genlAttrs(msg).nested(IPVS_CMD_ATTR_SERVICE);
+  return nest ? decodeServiceAttrs(nest) : undefined;
+}
+
+/** Says "no such service …" for ESRCH. */
+export function describeMissingService(id: ServiceId): Describe {
+  return (errno) => (errnoCode(errno) === 'ESRCH' ? `no such service ${id.text}` : undefined);
+}
+
+export function writeGetService(w: MessageWriter, familyId: number, id: ServiceId): void {
+  beginIpvs(w, familyId, IPVS_CMD_GET_SERVICE);
+  writeServiceNest(w, id);
+  w.end(`get service ${id.text}`);
+}
+
+/** One service by key; rejects with ESRCH ("no such service …") when there is none. */
+export async function getService(conn: Connection, familyId: number, key: ServiceKey | ServiceId, options: RequestOptions = {}): Promise<Service> {
+  const id = 'text' in key ? key : serviceId(key);
+  const w = new MessageWriter(128);
+  writeGetService(w, familyId, id);
+  const [service] = await conn.request(w, { ...options, decode: decodeService, describe: describeMissingService(id) });
+  if (service === undefined) throw new Error(`get service ${id.text}: the kernel sent no service`);
+  return service;
+}
+
+/** Every service in the namespace, in the kernel's (hash table) order. */
+export async function listServices(conn: Connection, familyId: number, options: DumpOptions = {}): Promise<Service[]> {
+  const w = new MessageWriter(64);
+  beginIpvs(w, familyId, IPVS_CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP);
+  w.end('list IPVS services');
+  return conn.dump(w, decodeService, options);
+}
+
+/** True when a service write carries something an old kernel could silently drop (the persistence engine). */
+export function serviceNeedsReadBack(r: ResolvedService): boolean {
+  return r.pe !== undefined && r.pe !== '';
+}
+
+/** What the kernel should report after `r` was written (counters zero). */
+export function asService(r: ResolvedService): Service {
+  let netmask: string | number = r.netmask;
+  if (r.id.family === 4) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(r.netmask >>> 0);
+    netmask = bytesToIp(b);
+  }
+  const base = {
+    family: r.id.family,
+    scheduler: r.scheduler,
+    persistent: r.flags & IP_VS_SVC_F_PERSISTENT ? r.timeout : 0,
+    netmask,
+    flags: namedFlags(r.flags, r.scheduler),
+    flagBits: r.flags,
+    stats: zeroStats(),
+  };
+  const s: Service = r.id.fwmark
+    ? { fwmark: r.id.fwmark, ...base }
+    : { protocol: nameOf(PROTOCOLS, r.id.protocol) ?? 'tcp', address: bytesToIp(r.id.address), port: r.id.port, ...base };
+  if (r.pe) s.pe = r.pe;
+  return s;
+}
+
+/** Fields the kernel reports differently from what `r` sent. */
+export function compareService(r: ResolvedService, read: Service | undefined, field: string): Mismatch[] {
+  const got = read && { ...read, flagBits: read.flagBits & USER_FLAG_BITS, pe: read.pe };
+  return differences(field, asService(r), got, ['scheduler', 'persistent', 'netmask', 'flagBits', 'pe']);
+}

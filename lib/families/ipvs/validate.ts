@@ -1,0 +1,359 @@
+// Checks IPVS input before anything reaches the kernel, and turns it into
+// the exact values the kernel wants (resolved keys, merged specs). Every
+// problem is a ValidationError naming the caller's field. Also the one check
+// made after a write: did the kernel keep what it was sent (IpvsReadBackError).
+import { ipFamily, ipToBytes, bytesToIp } from '../../codec/address.js';
+import { ValidationError } from '../../protocol/errors.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../../uapi/linux.js';
+import {
+  IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3,
+  IP_VS_SVC_F_SCHED_SH_FALLBACK, IP_VS_SVC_F_SCHED_SH_PORT, IP_VS_SVC_F_SCHED_MH_FALLBACK, IP_VS_SVC_F_SCHED_MH_PORT,
+  IP_VS_CONN_F_MASQ, IP_VS_CONN_F_LOCALNODE, IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_BYPASS,
+  IP_VS_CONN_F_TUNNEL_TYPE_IPIP, IP_VS_CONN_F_TUNNEL_TYPE_GUE, IP_VS_CONN_F_TUNNEL_TYPE_GRE,
+  IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM, IP_VS_TUNNEL_ENCAP_FLAG_CSUM, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+  IP_VS_SCHEDNAME_MAXLEN, IP_VS_PENAME_MAXLEN,
+} from '../../uapi/ip_vs.js';
+import type {
+  IpvsProtocol, Scheduler, ForwardMethod, TunnelType, ServiceKey, ServiceSpec, ServiceFlags, Service,
+  DestinationSpec, Destination,
+} from './types.js';
+
+export const SCHEDULERS: readonly Scheduler[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'];
+/** ipvsadm's default scheduler. */
+export const DEFAULT_SCHEDULER: Scheduler = 'wlc';
+
+export const PROTOCOLS: Record<IpvsProtocol, number> = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP };
+export const FORWARD_METHODS: Record<ForwardMethod, number> = {
+  masq: IP_VS_CONN_F_MASQ,
+  local: IP_VS_CONN_F_LOCALNODE,
+  tunnel: IP_VS_CONN_F_TUNNEL,
+  route: IP_VS_CONN_F_DROUTE,
+  bypass: IP_VS_CONN_F_BYPASS,
+};
+export const TUNNEL_TYPES: Record<TunnelType, number> = {
+  ipip: IP_VS_CONN_F_TUNNEL_TYPE_IPIP,
+  gue: IP_VS_CONN_F_TUNNEL_TYPE_GUE,
+  gre: IP_VS_CONN_F_TUNNEL_TYPE_GRE,
+};
+export type TunnelChecksum = 'none' | 'csum' | 'remcsum';
+export const TUNNEL_CHECKSUMS: Record<TunnelChecksum, number> = {
+  none: IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
+  csum: IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
+  remcsum: IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+};
+
+/** Service flag bits a caller may set; the others (HASHED) belong to the kernel. */
+export const USER_FLAG_BITS = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_ONEPACKET | IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
+/** Which scheduler each scheduler flag belongs to; SCHED1/SCHED2 mean different things per scheduler. */
+const SCHED_FLAGS: Array<[keyof ServiceFlags, Scheduler, number]> = [
+  ['shFallback', 'sh', IP_VS_SVC_F_SCHED_SH_FALLBACK],
+  ['shPort', 'sh', IP_VS_SVC_F_SCHED_SH_PORT],
+  ['mhFallback', 'mh', IP_VS_SVC_F_SCHED_MH_FALLBACK],
+  ['mhPort', 'mh', IP_VS_SVC_F_SCHED_MH_PORT],
+];
+
+const SCHED_BITS = IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
+const namedSchedBits = (scheduler: string): number => SCHED_FLAGS.reduce((bits, [, sched, bit]) => (sched === scheduler ? bits | bit : bits), 0);
+
+const INT_MAX = 0x7fffffff;
+const U32_MAX = 0xffffffff;
+/** svc->timeout is kept in jiffies in an unsigned int: seconds * HZ (up to 1000) must fit. */
+const MAX_PERSISTENT = Math.floor(U32_MAX / 1000);
+
+export interface WriteChecks {
+  /** Accept a scheduler name that is not one of the 13 built in (a custom ip_vs_<name> module). */
+  allowUnknownScheduler?: boolean;
+}
+
+/** A service key checked and turned into the values sent to the kernel. */
+export interface ServiceId {
+  family: 4 | 6;
+  /** AF_INET or AF_INET6. */
+  af: number;
+  /** 0 when the service is named by protocol, address and port. */
+  fwmark: number;
+  protocol: number;
+  /** 4 or 16 bytes, network order; empty for fwmark services. */
+  address: Buffer;
+  port: number;
+  /** As ipvsadm prints it: "198.51.100.1:80/tcp", "[2001:db8::1]:80/tcp", "fwmark 1 (IPv6)". */
+  text: string;
+}
+
+/** Everything a NEW_SERVICE / SET_SERVICE needs. */
+export interface ResolvedService {
+  id: ServiceId;
+  scheduler: string;
+  /** IP_VS_SVC_F_* bits, sent with the mask USER_FLAG_BITS. */
+  flags: number;
+  /** Seconds. */
+  timeout: number;
+  /** IPv4: the mask as a number (sent big-endian); IPv6: the prefix length. */
+  netmask: number;
+  /** undefined: not sent; '' clears the engine on edit. */
+  pe?: string;
+}
+
+export interface DestinationId {
+  family: 4 | 6;
+  af: number;
+  address: Buffer;
+  port: number;
+  /** "192.0.2.10:80" or "[2001:db8::10]:80". */
+  text: string;
+}
+
+/** Everything a NEW_DEST / SET_DEST needs. */
+export interface ResolvedDestination {
+  id: DestinationId;
+  forward: number;
+  weight: number;
+  upperThreshold: number;
+  lowerThreshold: number;
+  /** Sent only when not the kernel's default (ipip, port 0, no checksum flags). */
+  tunnel?: { type: number; port: number; flags: number };
+}
+
+const afOf = (family: 4 | 6): number => (family === 4 ? AF_INET : AF_INET6);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function integer(v: unknown, field: string, min: number, max: number, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ValidationError(field, `${what} must be a whole number from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+export function formatAddressPort(address: string, family: 4 | 6, port: number): string {
+  return family === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export function serviceId(key: ServiceKey, field = 'service'): ServiceId {
+  if (!isObject(key)) throw new ValidationError(field, 'a service key is an object: { protocol, address, port } or { fwmark }');
+  if (key.fwmark !== undefined) {
+    if (key.protocol !== undefined || key.address !== undefined || key.port !== undefined) {
+      throw new ValidationError(field, 'a service is named by fwmark or by protocol/address/port, not both');
+    }
+    const fwmark = integer(key.fwmark, `${field}.fwmark`, 1, U32_MAX, 'a firewall mark');
+    const family = key.family ?? 4;
+    if (family !== 4 && family !== 6) throw new ValidationError(`${field}.family`, `4 or 6, got ${String(family)}`);
+    return { family, af: afOf(family), fwmark, protocol: IPPROTO_TCP, address: Buffer.alloc(0), port: 0, text: `fwmark ${fwmark}${family === 6 ? ' (IPv6)' : ''}` };
+  }
+  const protocol = PROTOCOLS[key.protocol as IpvsProtocol];
+  if (typeof key.protocol !== 'string' || !Object.hasOwn(PROTOCOLS, key.protocol) || protocol === undefined) {
+    throw new ValidationError(`${field}.protocol`, `'tcp', 'udp' or 'sctp', got ${JSON.stringify(key.protocol)}`);
+  }
+  const family = ipFamily(key.address, `${field}.address`);
+  const address = ipToBytes(key.address, `${field}.address`);
+  const port = integer(key.port, `${field}.port`, 1, 65535, 'a service port (only fwmark services have none)');
+  const text = `${formatAddressPort(bytesToIp(address), family, port)}/${key.protocol}`;
+  return { family, af: afOf(family), fwmark: 0, protocol, address, port, text };
+}
+
+/** The id of a service read from the kernel (trusted: no checks, any protocol number). */
+export function serviceIdOf(s: Service): ServiceId {
+  const af = afOf(s.family);
+  if (s.fwmark !== undefined) return { family: s.family, af, fwmark: s.fwmark, protocol: IPPROTO_TCP, address: Buffer.alloc(0), port: 0, text: serviceKeyText(s) };
+  const protocol = PROTOCOLS[s.protocol] ?? Number(s.protocol);
+  return { family: s.family, af, fwmark: 0, protocol, address: ipToBytes(s.address, 'service.address'), port: s.port, text: serviceKeyText(s) };
+}
+
+/** A key as read from the kernel, in the same normal form as serviceId(). */
+export function serviceKeyText(s: Service): string {
+  return s.fwmark !== undefined ? `fwmark ${s.fwmark}${s.family === 6 ? ' (IPv6)' : ''}` : `${formatAddressPort(s.address, s.family, s.port)}/${s.protocol}`;
+}
+
+function v4MaskToNumber(mask: string | number, field: string): number {
+  if (typeof mask === 'number') {
+    const bits = integer(mask, field, 0, 32, 'an IPv4 prefix length');
+    return bits === 0 ? 0 : (U32_MAX << (32 - bits)) >>> 0;
+  }
+  if (typeof mask !== 'string' || ipFamily(mask, field) !== 4) {
+    throw new ValidationError(field, `an IPv4 service takes a dotted netmask such as '255.255.255.0', got ${JSON.stringify(mask)}`);
+  }
+  const n = ipToBytes(mask, field).readUInt32BE(0);
+  // Contiguous: the inverted mask plus one is a power of two (or zero for /0).
+  const inv = ~n >>> 0;
+  if ((inv & (inv + 1)) !== 0) throw new ValidationError(field, `not a contiguous netmask: ${mask}`);
+  return n;
+}
+
+function netmaskValue(mask: string | number, family: 4 | 6, field: string): number {
+  if (family === 4) return v4MaskToNumber(mask, field);
+  if (typeof mask === 'string' && /^\d+$/.test(mask)) mask = Number(mask);
+  if (typeof mask !== 'number') throw new ValidationError(field, `an IPv6 service takes a prefix length (1 to 128), got ${JSON.stringify(mask)}`);
+  return integer(mask, field, 1, 128, 'an IPv6 prefix length');
+}
+
+function schedulerName(name: unknown, field: string, checks: WriteChecks): string {
+  if (typeof name !== 'string' || name === '') throw new ValidationError(field, `a scheduler name, got ${JSON.stringify(name)}`);
+  if (!(SCHEDULERS as readonly string[]).includes(name)) {
+    if (!checks.allowUnknownScheduler) {
+      throw new ValidationError(field, `unknown scheduler ${JSON.stringify(name)}: one of ${SCHEDULERS.join(', ')} (pass allowUnknownScheduler for a custom module)`);
+    }
+    if (!/^[a-z0-9_]+$/i.test(name) || name.length > IP_VS_SCHEDNAME_MAXLEN - 1) {
+      throw new ValidationError(field, `a scheduler name is 1 to ${IP_VS_SCHEDNAME_MAXLEN - 1} letters, digits or '_', got ${JSON.stringify(name)}`);
+    }
+  }
+  return name;
+}
+
+function peName(name: unknown, field: string): string {
+  if (typeof name !== 'string') throw new ValidationError(field, `a persistence engine name such as 'sip', got ${JSON.stringify(name)}`);
+  if (name.length > IP_VS_PENAME_MAXLEN - 1 || !/^[a-z0-9_]*$/i.test(name)) {
+    throw new ValidationError(field, `a persistence engine name is at most ${IP_VS_PENAME_MAXLEN - 1} letters, digits or '_', got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** The named flags a service has, read from its bits in the light of its scheduler. */
+export function namedFlags(bits: number, scheduler: string): Required<ServiceFlags> {
+  const flags = { onePacket: (bits & IP_VS_SVC_F_ONEPACKET) !== 0, shFallback: false, shPort: false, mhFallback: false, mhPort: false };
+  for (const [name, sched, bit] of SCHED_FLAGS) if (sched === scheduler && (bits & bit) !== 0) flags[name] = true;
+  return flags;
+}
+
+/**
+ * The complete service to send: the caller's spec over `current` (for an
+ * edit) or over ipvsadm's defaults (for an add). Flags that belong to the
+ * old scheduler are dropped when the scheduler changes, unless restated.
+ */
+export function resolveService(spec: ServiceSpec, field: string, checks: WriteChecks, current?: Service): ResolvedService {
+  const id = serviceId(spec, field);
+  const scheduler = spec.scheduler !== undefined ? schedulerName(spec.scheduler, `${field}.scheduler`, checks) : (current?.scheduler ?? DEFAULT_SCHEDULER);
+
+  let persistent = current?.persistent ?? 0;
+  if (spec.persistent !== undefined) {
+    persistent = integer(spec.persistent, `${field}.persistent`, 0, MAX_PERSISTENT, 'a persistence timeout in seconds');
+  }
+
+  let netmask: number;
+  if (spec.netmask !== undefined) netmask = netmaskValue(spec.netmask, id.family, `${field}.netmask`);
+  else if (current !== undefined) netmask = netmaskValue(current.netmask, id.family, `${field}.netmask`);
+  else netmask = id.family === 4 ? U32_MAX : 128;
+
+  // Scheduler flags mean something only to their scheduler: they survive an
+  // edit that keeps the scheduler, and are dropped by one that changes it.
+  const sameScheduler = current !== undefined && current.scheduler === scheduler;
+  const named = namedFlags(current?.flagBits ?? 0, sameScheduler ? scheduler : '');
+  if (spec.flags !== undefined) {
+    if (!isObject(spec.flags)) throw new ValidationError(`${field}.flags`, 'an object of booleans');
+    for (const [name, value] of Object.entries(spec.flags)) {
+      if (!Object.hasOwn(named, name)) throw new ValidationError(`${field}.flags.${name}`, 'unknown flag: onePacket, shFallback, shPort, mhFallback or mhPort');
+      if (value !== undefined && typeof value !== 'boolean') throw new ValidationError(`${field}.flags.${name}`, `true or false, got ${String(value)}`);
+      if (value !== undefined) named[name as keyof ServiceFlags] = value;
+    }
+  }
+  // Bits we cannot name (a custom scheduler's, SCHED3) are kept as they are.
+  let flags = sameScheduler ? current.flagBits & SCHED_BITS & ~namedSchedBits(scheduler) : 0;
+  if (persistent > 0) flags |= IP_VS_SVC_F_PERSISTENT;
+  if (named.onePacket) flags |= IP_VS_SVC_F_ONEPACKET;
+  for (const [name, sched, bit] of SCHED_FLAGS) {
+    if (!named[name]) continue;
+    if (sched !== scheduler) throw new ValidationError(`${field}.flags.${name}`, `only for the ${sched} scheduler, not ${scheduler}`);
+    flags |= bit;
+  }
+
+  let pe: string | undefined;
+  if (spec.pe !== undefined) pe = peName(spec.pe, `${field}.pe`);
+  else if (current?.pe !== undefined) pe = current.pe;
+  return { id, scheduler, flags, timeout: persistent, netmask, pe };
+}
+
+/** A destination's identity: address and port (default: the service's port). */
+export function destinationId(dest: { address: string; port?: number }, service: ServiceId, field = 'destination'): DestinationId {
+  if (!isObject(dest)) throw new ValidationError(field, 'a destination is an object: { address, port? }');
+  const family = ipFamily(dest.address, `${field}.address`);
+  const address = ipToBytes(dest.address, `${field}.address`);
+  const port = dest.port === undefined ? service.port : integer(dest.port, `${field}.port`, service.fwmark ? 0 : 1, 65535, 'a port');
+  return { family, af: afOf(family), address, port, text: formatAddressPort(bytesToIp(address), family, port) };
+}
+
+export function destinationText(d: Destination): string {
+  return formatAddressPort(d.address, d.family, d.port);
+}
+
+function tunnelFor(spec: DestinationSpec, forward: number, field: string, current?: Destination): ResolvedDestination['tunnel'] {
+  const t = spec.tunnel;
+  if (t === undefined) {
+    // Keep the current tunnel while forwarding stays 'tunnel': the kernel resets what is not sent.
+    if (forward !== IP_VS_CONN_F_TUNNEL || current?.tunnel === undefined) return undefined;
+    return tunnelFor({ ...spec, tunnel: current.tunnel }, forward, field);
+  }
+  if (!isObject(t)) throw new ValidationError(`${field}.tunnel`, 'an object: { type, port?, checksum? }');
+  if (forward !== IP_VS_CONN_F_TUNNEL) throw new ValidationError(`${field}.tunnel`, "tunnel options need forward: 'tunnel'");
+  const type = TUNNEL_TYPES[t.type];
+  if (!Object.hasOwn(TUNNEL_TYPES, t.type) || type === undefined) {
+    throw new ValidationError(`${field}.tunnel.type`, `'ipip', 'gue' or 'gre', got ${JSON.stringify(t.type)}`);
+  }
+  let port = 0;
+  if (t.type === 'gue') port = integer(t.port, `${field}.tunnel.port`, 1, 65535, 'a GUE tunnel port (required for gue)');
+  else if (t.port !== undefined && t.port !== 0) throw new ValidationError(`${field}.tunnel.port`, `only gue tunnels have a port, not ${t.type}`);
+  const checksum = t.checksum ?? 'none';
+  if (!Object.hasOwn(TUNNEL_CHECKSUMS, checksum)) throw new ValidationError(`${field}.tunnel.checksum`, `'none', 'csum' or 'remcsum', got ${JSON.stringify(checksum)}`);
+  if (t.type === 'ipip' && checksum !== 'none') throw new ValidationError(`${field}.tunnel.checksum`, 'ipip tunnels have no checksum option');
+  if (t.type === 'gre' && checksum === 'remcsum') throw new ValidationError(`${field}.tunnel.checksum`, "remcsum is for gue tunnels only; gre takes 'none' or 'csum'");
+  const flags = TUNNEL_CHECKSUMS[checksum];
+  if (type === IP_VS_CONN_F_TUNNEL_TYPE_IPIP && port === 0 && flags === IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM) return undefined;
+  return { type, port, flags };
+}
+
+/** The complete destination to send: the caller's spec over `current` (edit) or over ipvsadm's defaults (add). */
+export function resolveDestination(spec: DestinationSpec, service: ServiceId, field: string, current?: Destination): ResolvedDestination {
+  const id = destinationId(spec, service, field);
+  let forward: number;
+  if (spec.forward !== undefined) {
+    const f = FORWARD_METHODS[spec.forward];
+    if (!Object.hasOwn(FORWARD_METHODS, spec.forward) || f === undefined) {
+      throw new ValidationError(`${field}.forward`, `'masq', 'route', 'tunnel', 'local' or 'bypass', got ${JSON.stringify(spec.forward)}`);
+    }
+    forward = f;
+  } else forward = current ? FORWARD_METHODS[current.forward] : IP_VS_CONN_F_DROUTE;
+  const weight = spec.weight !== undefined ? integer(spec.weight, `${field}.weight`, 0, INT_MAX, 'a weight') : (current?.weight ?? 1);
+  const upperThreshold = spec.upperThreshold !== undefined ? integer(spec.upperThreshold, `${field}.upperThreshold`, 0, INT_MAX, 'a connection threshold') : (current?.upperThreshold ?? 0);
+  const lowerThreshold = spec.lowerThreshold !== undefined ? integer(spec.lowerThreshold, `${field}.lowerThreshold`, 0, U32_MAX, 'a connection threshold') : (current?.lowerThreshold ?? 0);
+  if (lowerThreshold > upperThreshold) {
+    const which = spec.lowerThreshold !== undefined || spec.upperThreshold === undefined ? 'lowerThreshold' : 'upperThreshold';
+    throw new ValidationError(`${field}.${which}`, `the lower threshold (${lowerThreshold}) must not exceed the upper one (${upperThreshold}${upperThreshold === 0 ? ', none' : ''})`);
+  }
+  if (id.family !== service.family && forward !== IP_VS_CONN_F_TUNNEL) {
+    throw new ValidationError(`${field}.address`, `an IPv${id.family} destination in an IPv${service.family} service needs forward: 'tunnel'`);
+  }
+  return { id, forward, weight, upperThreshold, lowerThreshold, tunnel: tunnelFor(spec, forward, field, current) };
+}
+
+/** The kernel accepted a write but does not report back what it was sent (an older kernel ignoring newer attributes). */
+export class IpvsReadBackError extends Error {
+  readonly code = 'ERR_NL_IPVS_READBACK';
+  constructor(
+    readonly operation: string,
+    readonly mismatches: ReadonlyArray<Mismatch>,
+  ) {
+    const list = mismatches.map((m) => `${m.field} (sent ${JSON.stringify(m.sent)}, reads ${JSON.stringify(m.read)})`).join(', ');
+    super(`${operation}: the kernel accepted the request but did not keep ${list}; it probably predates these attributes (tunnel options need Linux 5.2+)`);
+    this.name = 'IpvsReadBackError';
+  }
+}
+
+export type Mismatch = { field: string; sent: unknown; read: unknown };
+
+/** The keys whose values differ between what was sent and what was read back. */
+export function differences(field: string, sent: object, read: object | undefined, keys: string[]): Mismatch[] {
+  if (read === undefined) return [{ field, sent: 'present', read: 'absent' }];
+  const out: Mismatch[] = [];
+  for (const k of keys) {
+    const a = (sent as Record<string, unknown>)[k];
+    const b = (read as Record<string, unknown>)[k];
+    const same = typeof a === 'object' && a !== null ? JSON.stringify(a) === JSON.stringify(b) : a === b;
+    if (!same) out.push({ field: `${field}.${k}`, sent: a, read: b });
+  }
+  return out;
+}
+
+export function nameOf<K extends string>(table: Record<K, number>, value: number): K | undefined {
+  for (const k of Object.keys(table) as K[]) if (table[k] === value) return k;
+  return undefined;
+}
