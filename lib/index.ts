@@ -1,6 +1,8 @@
 // nl-lvs: netlink-native Linux networking for Node.js.
 export { Rtnl, type RtnlOptions } from './api/rtnl.js';
 export { Links } from './api/links.js';
+export { getSysctl, setSysctl, type SysctlOptions } from './api/sysctl.js';
+export { EventStream, type RtnlEvent, type WatchOptions, type WatchTopic } from './api/events.js';
 export { Ipvs, type IpvsOptions } from './api/ipvs.js';
 export type { Link, LinkStats64, LinkListFilter, OperState, LinkRef, LinkOfKind, PortOfKind } from './families/link/link.js';
 export { isLinkKind, isPortOf } from './families/link/link.js';

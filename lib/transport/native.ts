@@ -49,8 +49,8 @@ export interface NativePacketSocket {
 
 export interface NativeAddon {
   NativeSocket: new (protocol: number, netnsPath: string, receiveBuffer: number, onBatch: BatchCallback) => NativeSocket;
-  /** Opens a file from a thread inside the namespace (for /proc/net tables); returns an fd. */
-  openInNetns(netnsPath: string, filePath: string): number;
+  /** Opens a file from a thread inside the namespace (/proc/thread-self/net tables, /proc/sys/net); returns an fd. */
+  openInNetns(netnsPath: string, filePath: string, writable?: boolean): number;
   NativePacketSocket: new (
     netnsPath: string,
     interfaceName: string,

@@ -122,7 +122,10 @@ export class Transport {
   }
 }
 
-/** Opens a file (a /proc/net table) as seen from inside a namespace; returns an fd. */
-export function openInNetns(netns: string | undefined, file: string): number {
-  return native.openInNetns(netnsPath(netns), file);
+/**
+ * Opens a file as seen from inside a namespace; returns an fd. For /proc/net
+ * tables use /proc/thread-self/net/...: /proc/net follows the main thread.
+ */
+export function openInNetns(netns: string | undefined, file: string, writable = false): number {
+  return native.openInNetns(netnsPath(netns), file, writable);
 }
