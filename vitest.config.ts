@@ -21,7 +21,8 @@ export default defineConfig({
       {
         test: {
           name: 'uml',
-          include: ['test/uml/**/*.test.ts'],
+          // The VXLAN tutorial and mesh also run here: a second kernel version (6.1).
+          include: ['test/uml/**/*.test.ts', 'test/host/vxlan-tutorial.test.ts', 'test/host/vxlan-mesh.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           pool: 'forks',
