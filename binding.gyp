@@ -6,9 +6,11 @@
         "native/addon.cc",
         "native/errors.cc",
         "native/files.cc",
+        "native/netlink_open.cc",
         "native/netns.cc",
         "native/packet.cc",
-        "native/socket.cc"
+        "native/socket.cc",
+        "native/stats.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

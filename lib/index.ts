@@ -27,6 +27,9 @@ export type {
   IpvsStats, DestinationSpec, Destination, ServiceWithDestinations,
 } from './families/ipvs/types.js';
 export type { IpvsOp, IpvsOpResult, IpvsWriteOptions, IpvsBatchOptions, DestinationKey } from './families/ipvs/ops.js';
+export type { IpvsApplyOptions, IpvsApplyReport } from './desired/ipvs-apply.js';
+export type { IpvsDesiredState, DesiredService } from './desired/ipvs-desired.js';
+export { formatPlan, formatChange, type ApplyReport, type Change, type ChangeAction, type FieldChange, type Draining, type ChangeError } from './desired/report.js';
 export { IpvsReadBackError, SCHEDULERS } from './families/ipvs/validate.js';
 export {
   parseConnections,
@@ -37,6 +40,10 @@ export {
   type ConnectionProtocol,
   type ConnectionState,
 } from './families/ipvs/connection-table.js';
+export { Overlay, type OverlayApplyOptions, type OverlayApplyReport, type OverlayDesired, type OverlayPeer, type OverlayVxlan, type OverlayBridge } from './api/overlay.js';
+export { Agent, type AgentOptions, type AppliedEvent, type Trigger as AgentTrigger } from './agent/agent.js';
+export { parseAgentConfig, type AgentConfig } from './agent/config.js';
+export type { LogLine as AgentLogLine, LogSink as AgentLogSink } from './agent/log.js';
 export { Addresses } from './api/addresses.js';
 export { Routes } from './api/routes.js';
 export { Neighbours } from './api/neighbours.js';
@@ -59,6 +66,14 @@ export type { UdpHeader } from './hotpath/decode/udp.js';
 export type { TcpHeader, TcpFlags } from './hotpath/decode/tcp.js';
 export type { IcmpHeader } from './hotpath/decode/icmp.js';
 export type { VxlanHeader } from './hotpath/decode/vxlan.js';
+export { StatsReader, type StatsReaderOptions, type PollResult, type PollCallback } from './hotpath/stats-reader.js';
+export {
+  IPVS_COUNTERS, IPVS_STRIDE, IPVS_RATE_STRIDE, DESTINATION_GAUGES, DESTINATION_GAUGE_STRIDE,
+  type ServiceSlots, type DestinationSlots, type ServiceLabels, type DestinationLabels, type IpvsCounter,
+} from './hotpath/ipvs-slots.js';
+export { LINK_COUNTERS, LINK_STRIDE, type LinkSlots, type LinkSelector, type LinkCounter } from './hotpath/link-slots.js';
+export type { SlotTable, SlotChanges } from './hotpath/slots.js';
+export { createExporter, type Exporter, type ExporterOptions, type IpvsSource } from './hotpath/exporter.js';
 export {
   NetlinkError,
   ValidationError,

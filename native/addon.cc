@@ -3,6 +3,7 @@
 
 #include "packet.h"
 #include "socket.h"
+#include "stats.h"
 
 namespace nl {
 Napi::Value OpenInNetns(const Napi::CallbackInfo& info);
@@ -13,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openInNetns", Napi::Function::New(env, nl::OpenInNetns, "openInNetns"));
   exports.Set("NativePacketSocket", nl::PacketSocket::Init(env));
   exports.Set("compilePacketFilter", Napi::Function::New(env, nl::CompilePacketFilter, "compilePacketFilter"));
+  exports.Set("NativeDumpChannel", nl::DumpChannel::Init(env));
   return exports;
 }
 

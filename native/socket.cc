@@ -10,7 +10,7 @@
 #include <string>
 
 #include "errors.h"
-#include "netns.h"
+#include "netlink_open.h"
 
 namespace nl {
 
@@ -23,13 +23,6 @@ constexpr unsigned kSlots = 64;
 // Work bounded per event-loop turn, so a huge dump never stalls the loop.
 constexpr size_t kMaxBytesPerTurn = 4u << 20;
 constexpr unsigned kMaxDatagramsPerTurn = 8192;
-
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_GET_STRICT_CHK
-#define NETLINK_GET_STRICT_CHK 12
-#endif
 
 // Sockets still open in this environment, closed by the teardown hook.
 struct EnvState {
@@ -96,45 +89,15 @@ Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) 
   std::string nsPath = info[1].As<Napi::String>().Utf8Value();
   int rcvbuf = info[2].As<Napi::Number>().Int32Value();
 
-  NetnsResult opened = RunInNetns(nsPath, [protocol](const char** step) {
-    *step = "socket";
-    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
-  });
-  if (opened.err != 0) {
-    std::string what = nsPath.empty() ? "opening a netlink socket" : "opening a netlink socket in " + nsPath;
-    ErrnoError(env, opened.err, opened.step, what).ThrowAsJavaScriptException();
-    return;
-  }
-  fd_ = opened.value;
-
-  // Each option is best effort: older kernels lack some, and JS reads `features`.
-  if (SetIntOption(fd_, SOL_NETLINK, NETLINK_EXT_ACK, 1)) features_ |= kFeatureExtAck;
-  if (SetIntOption(fd_, SOL_NETLINK, NETLINK_CAP_ACK, 1)) features_ |= kFeatureCapAck;
-  if (SetIntOption(fd_, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)) features_ |= kFeatureStrictCheck;
-  if (rcvbuf > 0) {
-    // FORCE needs CAP_NET_ADMIN and passes rmem_max; plain SO_RCVBUF is capped by it.
-    if (SetIntOption(fd_, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf)) {
-      features_ |= kFeatureRcvbufForce;
-    } else {
-      SetIntOption(fd_, SOL_SOCKET, SO_RCVBUF, rcvbuf);
-    }
-    // The kernel runs every message of a sendmsg before returning; a large
-    // batch needs a send buffer to match.
-    if (!SetIntOption(fd_, SOL_SOCKET, SO_SNDBUFFORCE, rcvbuf / 4)) SetIntOption(fd_, SOL_SOCKET, SO_SNDBUF, rcvbuf / 4);
-  }
-
-  sockaddr_nl local{};
-  local.nl_family = AF_NETLINK;
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) < 0) {
-    int err = errno;
-    close(fd_);
-    fd_ = -1;
-    ErrnoError(env, err, "bind", "binding a netlink socket").ThrowAsJavaScriptException();
-    return;
-  }
-  socklen_t len = sizeof(local);
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
-  portId_ = local.nl_pid;
+  NetlinkOpenOptions options;
+  options.protocol = protocol;
+  options.nsPath = nsPath;
+  options.receiveBuffer = rcvbuf;
+  NetlinkSocketInfo opened = OpenNetlink(env, options);
+  if (opened.fd < 0) return;
+  fd_ = opened.fd;
+  portId_ = opened.portId;
+  features_ = opened.features;
 
   // Weak: the JS wrapper keeps the callback alive. A strong reference here
   // would make every socket a GC root, so a forgotten socket would never close.

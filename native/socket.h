@@ -50,14 +50,6 @@ class Socket : public Napi::ObjectWrap<Socket> {
   std::vector<uint8_t> out_;    // framed datagrams handed to JS
 };
 
-// Feature bits reported by Socket.features.
-enum : uint32_t {
-  kFeatureExtAck = 1 << 0,
-  kFeatureCapAck = 1 << 1,
-  kFeatureStrictCheck = 1 << 2,
-  kFeatureRcvbufForce = 1 << 3,
-};
-
 // Frame header in front of each datagram handed to JS: u32 length, u32 flags.
 enum : uint32_t { kFrameTruncated = 1 << 0 };
 

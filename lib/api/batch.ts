@@ -8,7 +8,7 @@
 import { openSync, closeSync } from 'node:fs';
 import type { Connection, BatchOptions, BatchResult, Describe, RequestOptions } from '../protocol/connection.js';
 import { MessageWriter, type WrittenMessage } from '../codec/writer.js';
-import { NetlinkError, ValidationError } from '../protocol/errors.js';
+import { NetlinkError, ValidationError, showValue } from '../protocol/errors.js';
 import type { Links } from './links.js';
 import { addressRequest, type AddressSpec, type DevRef, type ResolveIfindex, type RtnlRequest } from '../families/addr.js';
 import { routeRequest, type RouteSpec } from '../families/route.js';
@@ -42,8 +42,8 @@ type Builder = (op: RtnlOperation, fds: ReadonlyMap<string, number>) => BatchReq
 
 function describeLink(ref: LinkRef): Describe {
   return (errno) => {
-    if (errno === -17) return `link ${JSON.stringify(ref)} already exists`;
-    if (errno === -19) return `no link named ${JSON.stringify(ref)}`;
+    if (errno === -17) return `link ${showValue(ref)} already exists`;
+    if (errno === -19) return `no link named ${showValue(ref)}`;
     return undefined;
   };
 }
@@ -64,7 +64,7 @@ function linkRequest(build: (w: MessageWriter, refs: LinkRefs) => WrittenMessage
         index: (r, field) => ifindex(validateLinkRef(r, field), field),
         netnsFd: (netns, field) => {
           const fd = fds.get(namespacePath(netns, field));
-          if (fd === undefined) throw new ValidationError(field, `namespace ${JSON.stringify(netns)} was not opened`);
+          if (fd === undefined) throw new ValidationError(field, `namespace ${showValue(netns)} was not opened`);
           return fd;
         },
       });
@@ -120,12 +120,12 @@ class MissingLink extends Error {
     readonly link: string,
     readonly field: string,
   ) {
-    super(`no link named ${JSON.stringify(link)}`);
+    super(`no link named ${showValue(link)}`);
   }
 }
 
 function noSuchLink(link: string, field: string): NetlinkError {
-  return new NetlinkError({ errno: 19, operation: `resolve link ${JSON.stringify(link)}`, reason: `no link named ${JSON.stringify(link)}`, field });
+  return new NetlinkError({ errno: 19, operation: `resolve link ${showValue(link)}`, reason: `no link named ${showValue(link)}`, field });
 }
 
 // Up to this many distinct names are looked up one by one; more take one dump of all links.
@@ -240,7 +240,7 @@ export async function runBatch(
     inOp(i, () => {
       const name = op !== null && typeof op === 'object' ? (op as { op?: unknown }).op : undefined;
       const build = typeof name === 'string' && Object.hasOwn(BUILDERS, name) ? BUILDERS[name as OpName] : undefined;
-      if (build === undefined) throw new ValidationError('op', `unknown operation ${JSON.stringify(name)} (${Object.keys(BUILDERS).join(', ')})`);
+      if (build === undefined) throw new ValidationError('op', `unknown operation ${showValue(name)} (${Object.keys(BUILDERS).join(', ')})`);
       return build(op, fds);
     }),
   );

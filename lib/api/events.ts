@@ -4,7 +4,7 @@
 // resync on, re-dumps what it watches and yields the difference, so the
 // consumer's view equals the kernel's again. It never ends silently.
 import { Connection, type ConnectionOptions } from '../protocol/connection.js';
-import type { Message } from '../protocol/message.js';
+import { needHeader, type Message } from '../protocol/message.js';
 import { NETLINK_ROUTE } from '../uapi/netlink.js';
 import {
   RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWNEIGH, RTM_DELNEIGH,
@@ -117,6 +117,7 @@ export function decodeEvent(msg: Message, topics: ReadonlySet<WatchTopic>): Deco
       // vxlan_fdb_miss / vxlan_ip_miss: a question, not a change. The family
       // byte does not tell them apart (6.18 sends l2 misses as AF_INET): an
       // l3 miss names an IP (NDA_DST), an l2 miss only a MAC (NDA_LLADDR).
+      needHeader(msg, NDMSG_LEN, 'a neighbour miss');
       const t = new AttrTable(msg.buf, msg.offset + NDMSG_LEN, msg.end);
       const ifindex = msg.buf.readInt32LE(msg.offset + 4);
       const dst = t.bytes(NDA_DST);

@@ -19,6 +19,8 @@ import {
   runOne, runOps, type DestinationKey, type IpvsOp, type IpvsOpResult, type IpvsWriteOptions, type IpvsBatchOptions, type IpvsContext,
 } from '../families/ipvs/ops.js';
 import { serviceId } from '../families/ipvs/validate.js';
+import { applyIpvs, type IpvsApplyOptions, type IpvsApplyReport } from '../desired/ipvs-apply.js';
+import type { IpvsDesiredState } from '../desired/ipvs-desired.js';
 
 export interface IpvsOptions extends ConnectionOptions {
   /**
@@ -147,6 +149,16 @@ export class Ipvs {
    */
   batch(ops: readonly IpvsOp[], options: IpvsBatchOptions = {}): Promise<IpvsOpResult[]> {
     return runOps(this.ctx, ops, options);
+  }
+
+  /**
+   * Makes this owner's services equal to `desired` with the fewest changes
+   * (edits in place, graceful drains), in one batch; a second call with the
+   * same state sends nothing. Services of other owners are left alone. See
+   * lib/desired/ (ownership, draining, dry runs, formatPlan).
+   */
+  apply(desired: IpvsDesiredState, options: IpvsApplyOptions = {}): Promise<IpvsApplyReport> {
+    return applyIpvs(this, desired, options);
   }
 
   /** Starts a master or backup connection sync daemon (`ipvsadm --start-daemon`). */

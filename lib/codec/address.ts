@@ -2,14 +2,14 @@
 // and as users write them (strings). Parsing is strict: a bad address is a
 // ValidationError naming the field, before anything reaches the kernel.
 import { isIP } from 'node:net';
-import { ValidationError } from '../protocol/errors.js';
+import { ValidationError, showValue } from '../protocol/errors.js';
 
 export type IpFamily = 4 | 6;
 
 /** The address family of an IP string, or a ValidationError naming the field. */
 export function ipFamily(ip: string, field: string): IpFamily {
   const v = typeof ip === 'string' ? isIP(ip) : 0;
-  if (v === 0) throw new ValidationError(field, `not an IP address: ${JSON.stringify(ip)}`);
+  if (v === 0) throw new ValidationError(field, `not an IP address: ${showValue(ip)}`);
   return v as IpFamily;
 }
 
@@ -84,7 +84,7 @@ const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export function macToBytes(mac: string, field: string): Buffer {
   if (typeof mac !== 'string' || !MAC_RE.test(mac)) {
-    throw new ValidationError(field, `not a MAC address (xx:xx:xx:xx:xx:xx): ${JSON.stringify(mac)}`);
+    throw new ValidationError(field, `not a MAC address (xx:xx:xx:xx:xx:xx): ${showValue(mac)}`);
   }
   return Buffer.from(mac.replace(/:/g, ''), 'hex');
 }

@@ -3,9 +3,9 @@
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
 import { ipFamily, ipToBytes, bytesToIp, type IpFamily } from '../codec/address.js';
-import { ValidationError } from '../protocol/errors.js';
+import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
-import type { Message } from '../protocol/message.js';
+import { needHeader, type Message } from '../protocol/message.js';
 import { validateIfindex, validateIfname } from './link/link.js';
 import {
   IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_ANYCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_RT_PRIORITY, IFA_PROTO,
@@ -46,7 +46,7 @@ export function validateDev(dev: unknown, field = 'dev'): DevRef {
 /** An integer in [min, max], or a ValidationError naming the field. */
 export function intIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${showValue(value)}`);
   }
   return value;
 }
@@ -60,7 +60,7 @@ export function familyOf(af: number): IpFamily | undefined {
 }
 
 export function validateFamily(family: unknown, field = 'family'): IpFamily {
-  if (family !== 4 && family !== 6) throw new ValidationError(field, `must be 4 or 6, got ${JSON.stringify(family)}`);
+  if (family !== 4 && family !== 6) throw new ValidationError(field, `must be 4 or 6, got ${showValue(family)}`);
   return family;
 }
 
@@ -77,7 +77,7 @@ export interface Prefix {
  * `field` names the text; `lengthField` the separate length.
  */
 export function parsePrefix(text: unknown, field: string, length?: unknown, lengthField = 'prefix'): Prefix {
-  if (typeof text !== 'string') throw new ValidationError(field, `must be an address string, got ${JSON.stringify(text)}`);
+  if (typeof text !== 'string') throw new ValidationError(field, `must be an address string, got ${showValue(text)}`);
   const slash = text.indexOf('/');
   const ip = slash >= 0 ? text.slice(0, slash) : text;
   const family = ipFamily(ip, field);
@@ -85,10 +85,10 @@ export function parsePrefix(text: unknown, field: string, length?: unknown, leng
   let len: number;
   if (slash >= 0) {
     const tail = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(tail)) throw new ValidationError(field, `bad prefix length in ${JSON.stringify(text)}`);
+    if (!/^\d{1,3}$/.test(tail)) throw new ValidationError(field, `bad prefix length in ${showValue(text)}`);
     len = intIn(Number(tail), field, 0, max);
     if (length !== undefined && length !== len) {
-      throw new ValidationError(lengthField, `${JSON.stringify(length)} contradicts the length in ${JSON.stringify(text)}`);
+      throw new ValidationError(lengthField, `${showValue(length)} contradicts the length in ${showValue(text)}`);
     }
   } else {
     len = length === undefined ? max : intIn(length, lengthField, 0, max);
@@ -114,7 +114,7 @@ export function scopeNumber(scope: unknown, field = 'scope'): number {
   if (typeof scope === 'number') return intIn(scope, field, 0, 255);
   if (scope === 'global') return RT_SCOPE_UNIVERSE;
   const n = SCOPES[scope as Scope];
-  if (n === undefined) throw new ValidationError(field, `unknown scope ${JSON.stringify(scope)} (${Object.keys(SCOPES).join(', ')} or 0..255)`);
+  if (n === undefined) throw new ValidationError(field, `unknown scope ${showValue(scope)} (${Object.keys(SCOPES).join(', ')} or 0..255)`);
   return n;
 }
 
@@ -214,6 +214,7 @@ const KNOWN = new Set([IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_ANY
 export function decodeAddress(msg: Message): Address | undefined {
   const b = msg.buf;
   const o = msg.offset;
+  needHeader(msg, IFADDRMSG_LEN, 'an address message');
   const family = familyOf(b[o]!);
   if (family === undefined) return undefined;
   const t = new AttrTable(b, o + IFADDRMSG_LEN, msg.end);
@@ -269,7 +270,7 @@ export function describeAddress(text: string, dev: DevRef): Describe {
   return (errno) => {
     if (errno === -17) return `address ${text} on ${dev} already exists`;
     if (errno === -99 || errno === -2) return `no address ${text} on ${dev}`;
-    if (errno === -19) return `no link ${JSON.stringify(dev)}`;
+    if (errno === -19) return `no link ${showValue(dev)}`;
     return undefined;
   };
 }
@@ -306,7 +307,7 @@ export function addressRequest(action: AddressAction, spec: AddressSpec): RtnlRe
     if (!Array.isArray(spec.flags)) throw new ValidationError('flags', 'must be an array of flag names');
     flags = 0;
     for (const [i, f] of spec.flags.entries()) {
-      if (!SETTABLE.has(f)) throw new ValidationError(`flags[${i}]`, `not a settable address flag: ${JSON.stringify(f)} (${[...SETTABLE].join(', ')})`);
+      if (!SETTABLE.has(f)) throw new ValidationError(`flags[${i}]`, `not a settable address flag: ${showValue(f)} (${[...SETTABLE].join(', ')})`);
       flags |= FLAG_BITS[f];
     }
   }

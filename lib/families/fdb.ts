@@ -8,9 +8,9 @@
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
 import { ipToBytes, bytesToIp, bytesToMac, macToBytes } from '../codec/address.js';
-import { ValidationError } from '../protocol/errors.js';
+import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
-import type { Message } from '../protocol/message.js';
+import { needHeader, type Message } from '../protocol/message.js';
 import { type DevRef, type RtnlRequest, validateDev, intIn, rawUnknown } from './addr.js';
 import { decodeCacheInfo, type NeighCacheInfo } from './neigh.js';
 import {
@@ -113,6 +113,7 @@ function stateName(bits: number): FdbEntry['state'] {
 export function decodeFdb(msg: Message): FdbEntry | undefined {
   const b = msg.buf;
   const o = msg.offset;
+  needHeader(msg, NDMSG_LEN, 'an fdb message');
   if (b[o] !== AF_BRIDGE) return undefined;
   const t = new AttrTable(b, o + NDMSG_LEN, msg.end);
   const mac = t.bytes(NDA_LLADDR);
@@ -181,7 +182,7 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
     throw new ValidationError('nhid', 'a nexthop group replaces dst, port and vni: give one or the other');
   }
   if (spec.state !== undefined && STATE_BITS[spec.state] === undefined) {
-    throw new ValidationError('state', `must be 'permanent', 'static' or 'dynamic', got ${JSON.stringify(spec.state)}`);
+    throw new ValidationError('state', `must be 'permanent', 'static' or 'dynamic', got ${showValue(spec.state)}`);
   }
   const state = STATE_BITS[spec.state ?? 'permanent'];
   let flags = 0;

@@ -3,9 +3,9 @@
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
 import { ipToBytes, bytesToIp, bytesToMac, ipFamily, type IpFamily } from '../codec/address.js';
-import { ValidationError } from '../protocol/errors.js';
+import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
-import type { Message } from '../protocol/message.js';
+import { needHeader, type Message } from '../protocol/message.js';
 import { type DevRef, type RtnlRequest, validateDev, intIn, afOf, familyOf, validateFamily, rawUnknown } from './addr.js';
 import {
   NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PROBES, NDA_IFINDEX, NDA_MASTER, NDA_PROTOCOL, NDA_FLAGS_EXT,
@@ -88,6 +88,7 @@ const KNOWN = new Set([NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PROBES, NDA_PROTO
 export function decodeNeighbour(msg: Message): Neighbour | undefined {
   const b = msg.buf;
   const o = msg.offset;
+  needHeader(msg, NDMSG_LEN, 'a neighbour message');
   const family = familyOf(b[o]!);
   if (family === undefined) return undefined;
   const t = new AttrTable(b, o + NDMSG_LEN, msg.end);
@@ -125,7 +126,7 @@ const LLADDR_RE = /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){0,31}$/i;
 /** Any link-layer address: 1 to 32 colon-separated hex bytes (Ethernet has 6). */
 export function lladdrToBytes(text: unknown, field: string): Buffer {
   if (typeof text !== 'string' || !LLADDR_RE.test(text)) {
-    throw new ValidationError(field, `not a link-layer address (xx:xx:xx:xx:xx:xx): ${JSON.stringify(text)}`);
+    throw new ValidationError(field, `not a link-layer address (xx:xx:xx:xx:xx:xx): ${showValue(text)}`);
   }
   return Buffer.from(text.split(':').map((h) => parseInt(h, 16)));
 }
@@ -153,7 +154,7 @@ export function neighbourRequest(action: NeighbourAction, spec: NeighbourSpec): 
   let state = NUD_PERMANENT;
   if (spec.state !== undefined) {
     const found = STATES.find(([name]) => name === spec.state);
-    if (!found && spec.state !== 'none') throw new ValidationError('state', `unknown state ${JSON.stringify(spec.state)} (${STATES.map(([n]) => n).join(', ')}, none)`);
+    if (!found && spec.state !== 'none') throw new ValidationError('state', `unknown state ${showValue(spec.state)} (${STATES.map(([n]) => n).join(', ')}, none)`);
     state = found ? found[1] : NUD_NONE;
   }
   let flags = proxy ? NTF_PROXY : 0;

@@ -2,9 +2,9 @@
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
 import { ipFamily, ipToBytes, bytesToIp, type IpFamily } from '../codec/address.js';
-import { ValidationError } from '../protocol/errors.js';
+import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
-import type { Message } from '../protocol/message.js';
+import { needHeader, type Message } from '../protocol/message.js';
 import {
   type DevRef, type RtnlRequest, type Scope, type Prefix,
   validateDev, intIn, afOf, familyOf, validateFamily, parsePrefix, isNetwork, scopeNumber, scopeName, rawUnknown,
@@ -54,7 +54,7 @@ export type NextHopFlag = keyof typeof NH_FLAGS;
 function lookup<K extends string>(table: Record<K, number>, value: unknown, field: string, max: number): number {
   if (typeof value === 'number') return intIn(value, field, 0, max);
   const n = table[value as K];
-  if (n === undefined) throw new ValidationError(field, `unknown value ${JSON.stringify(value)} (${Object.keys(table).join(', ')} or a number)`);
+  if (n === undefined) throw new ValidationError(field, `unknown value ${showValue(value)} (${Object.keys(table).join(', ')} or a number)`);
   return n;
 }
 function nameOf<K extends string>(table: Record<K, number>, n: number): K | number {
@@ -165,6 +165,7 @@ function decodeMultipath(data: Buffer): NextHop[] {
 export function decodeRoute(msg: Message): Route | undefined {
   const b = msg.buf;
   const o = msg.offset;
+  needHeader(msg, RTMSG_LEN, 'a route message');
   const family = familyOf(b[o]!);
   if (family === undefined) return undefined;
   const t = new AttrTable(b, o + RTMSG_LEN, msg.end);

@@ -10,7 +10,7 @@ import {
   type NativePacketSocket,
 } from '../transport/native.js';
 import { netnsPath } from '../transport/socket.js';
-import { NetlinkError, ValidationError } from '../protocol/errors.js';
+import { NetlinkError, ValidationError, showValue } from '../protocol/errors.js';
 import { IFNAMSIZ } from '../uapi/if.js';
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK } from '../uapi/linux.js';
 import {
@@ -171,8 +171,9 @@ interface ResolvedOptions {
 function resolveOptions(options: PacketTapOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new ValidationError('options', 'must be an object');
   const name = options.interface;
-  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) >= IFNAMSIZ) {
-    const got = JSON.stringify(name);
+  // Checked as the kernel's dev_valid_name does: a NUL would end the name early in native code.
+  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) >= IFNAMSIZ || name === '.' || name === '..' || /[\0/:\s]/.test(name)) {
+    const got = showValue(name);
     throw new ValidationError('interface', `must be an interface name of 1 to ${IFNAMSIZ - 1} bytes, got ${got}`);
   }
   const path = netnsPath(options.netns);

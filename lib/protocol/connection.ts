@@ -372,7 +372,11 @@ export class Connection {
       },
       resolve,
     };
-    if (ms > 0 && Number.isFinite(ms)) call.timer = setTimeout(() => fail(new TimeoutError(what, ms)), ms);
+    // The timer fires in libuv's timer phase, before the poll phase reads the
+    // socket: after the event loop was blocked (long synchronous work, a
+    // sendmsg waiting for the kernel's rtnl lock), the reply may already be
+    // queued. setImmediate runs after that poll, so only a real silence fails.
+    if (ms > 0 && Number.isFinite(ms)) call.timer = setTimeout(() => setImmediate(() => fail(new TimeoutError(what, ms))), ms);
     signal?.addEventListener('abort', onAbort, { once: true });
     this.transport.hold();
     return call;
@@ -422,14 +426,16 @@ export class Connection {
     }
   }
 
+  // Nothing but a DecodeError may leave the receive path: anything else would
+  // reach the native callback and end the process.
   private onDatagram(data: Buffer, truncated: boolean): void {
     try {
       forEachMessage(data, (msg) => this.onMessage(msg, truncated));
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
-      // A datagram we cannot walk: fail the request it belongs to, if we can tell.
-      const seq = data.length >= NLMSG_HDRLEN ? data.readUInt32LE(8) : -1;
-      this.finish(seq, err);
+      // A datagram we cannot walk: fail the request it belongs to, if it is ours.
+      const pid = data.length >= NLMSG_HDRLEN ? data.readUInt32LE(12) : -1;
+      if (pid === 0 || pid === this.transport.portId) this.finish(data.readUInt32LE(8), err);
     }
   }
 
@@ -441,15 +447,36 @@ export class Connection {
     }
     if (p === undefined) {
       // Ours but no longer awaited (timed out, aborted): drop it. Anything else is a notification.
-      if (msg.pid !== this.transport.portId) this.notify?.(msg);
+      if (msg.pid !== this.transport.portId) this.notifyOne(msg);
       return;
     }
+    try {
+      this.reply(p, msg, truncated);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      // A reply we cannot read fails its own request, not the others in the datagram.
+      this.finish(msg.seq, err);
+    }
+  }
+
+  /** A notification that does not decode is as good as lost: say so as an overrun, so a watcher resyncs. */
+  private notifyOne(msg: Message): void {
+    try {
+      this.notify?.(msg);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.overrun?.();
+    }
+  }
+
+  private reply(p: Pending, msg: Message, truncated: boolean): void {
     if (truncated) {
       this.finish(msg.seq, new NetlinkError({ errno: 90 /* EMSGSIZE */, operation: p.message.what, reason: 'a reply did not fit the receive buffer (MSG_TRUNC)' }));
       return;
     }
     switch (msg.type) {
       case NLMSG_ERROR: {
+        if (msg.end - msg.offset < 4) throw new DecodeError(`an error message of ${msg.end - msg.offset} bytes has no error code`);
         const errno = msg.buf.readInt32LE(msg.offset);
         this.finish(msg.seq, errno === 0 ? undefined : this.kernelError(p, msg, errno, true));
         return;
@@ -478,18 +505,23 @@ export class Connection {
     let extack: string | undefined;
     let offset: number | undefined;
     let missing: number | undefined;
-    if (msg.flags & NLM_F_ACK_TLVS) {
+    if (msg.flags & NLM_F_ACK_TLVS && msg.end - msg.offset >= 8) {
       // After the error code, an ack echoes the request header (and its payload unless capped).
       let tlvs = msg.offset + 4;
       if (isAck) {
         const echoedLen = msg.buf.readUInt32LE(msg.offset + 4);
-        tlvs += msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : (echoedLen + 3) & ~3;
+        tlvs += msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : echoedLen + ((4 - (echoedLen % 4)) % 4);
       }
       if (tlvs < msg.end) {
-        const t = new AttrTable(msg.buf, tlvs, msg.end);
-        extack = t.str(NLMSGERR_ATTR_MSG);
-        offset = t.u32(NLMSGERR_ATTR_OFFS);
-        missing = t.u32(NLMSGERR_ATTR_MISS_TYPE);
+        try {
+          const t = new AttrTable(msg.buf, tlvs, msg.end);
+          extack = t.str(NLMSGERR_ATTR_MSG);
+          offset = t.u32(NLMSGERR_ATTR_OFFS);
+          missing = t.u32(NLMSGERR_ATTR_MISS_TYPE);
+        } catch (err) {
+          // Unreadable extended ack: the errno still stands.
+          if (!(err instanceof DecodeError)) throw err;
+        }
       }
     }
     let field: string | undefined;

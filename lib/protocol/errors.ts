@@ -58,6 +58,23 @@ export class NetlinkError extends Error {
   }
 }
 
+/**
+ * A caller's value for an error message: JSON.stringify's text where it has
+ * one, and never a throw (bigint, symbol, function, cyclic objects), so a
+ * bad value always becomes the ValidationError that names it.
+ */
+export function showValue(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'symbol') return v.toString();
+  if (typeof v === 'function') return '[function]';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 /** Input rejected before anything was sent to the kernel. */
 export class ValidationError extends TypeError {
   readonly code = 'ERR_NL_INVALID';

@@ -36,3 +36,13 @@ export function forEachMessage(buf: Buffer, fn: (msg: Message) => void): void {
     pos += (len + 3) & ~3;
   }
 }
+
+/**
+ * A family header (ifinfomsg, ndmsg, ...) must fit inside its message: a
+ * shorter one would read the next message's bytes, or past the datagram.
+ */
+export function needHeader(msg: Message, bytes: number, what: string): void {
+  if (msg.end - msg.offset < bytes) {
+    throw new DecodeError(`${what} needs a ${bytes}-byte header, the message has ${msg.end - msg.offset}`);
+  }
+}

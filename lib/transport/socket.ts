@@ -2,7 +2,7 @@
 // namespace) that sends whole batches and hands back datagrams. It knows
 // nothing of sequence numbers or attributes.
 import { native, FRAME_TRUNCATED, type NativeSocket } from './native.js';
-import { NetlinkError, ValidationError } from '../protocol/errors.js';
+import { NetlinkError, ValidationError, showValue } from '../protocol/errors.js';
 
 export interface TransportOptions {
   /**
@@ -30,12 +30,14 @@ const NETNS_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
 export function netnsPath(netns: string | undefined): string {
   if (netns === undefined || netns === '') return '';
   if (typeof netns !== 'string') throw new ValidationError('netns', 'must be a string');
+  // A NUL would end the path early in the native open(): refuse it rather than open something else.
+  if (netns.includes('\0')) throw new ValidationError('netns', `must not contain NUL: ${showValue(netns)}`);
   if (netns.includes('/')) {
-    if (!netns.startsWith('/')) throw new ValidationError('netns', `a path must be absolute: ${JSON.stringify(netns)}`);
+    if (!netns.startsWith('/')) throw new ValidationError('netns', `a path must be absolute: ${showValue(netns)}`);
     return netns;
   }
   if (!NETNS_NAME.test(netns) || netns === '.' || netns === '..') {
-    throw new ValidationError('netns', `not a namespace name: ${JSON.stringify(netns)}`);
+    throw new ValidationError('netns', `not a namespace name: ${showValue(netns)}`);
   }
   return `/run/netns/${netns}`;
 }
@@ -55,7 +57,7 @@ export class Transport {
     const path = netnsPath(options.netns);
     const rcvbuf = options.receiveBuffer ?? DEFAULT_RECEIVE_BUFFER;
     if (!Number.isInteger(rcvbuf) || rcvbuf < 0 || rcvbuf > 0x7fffffff) {
-      throw new ValidationError('receiveBuffer', `must be a byte count, got ${rcvbuf}`);
+      throw new ValidationError('receiveBuffer', `must be a byte count, got ${showValue(rcvbuf)}`);
     }
     this.onBatch = (batch, errno) => {
       if (batch !== null) {

@@ -40,7 +40,10 @@ require('http').createServer((req, res) => {
 }).listen(Number(port), '0.0.0.0', () => console.log('ready'));
 `;
 
-const children = new Set<ChildProcess>();
+// Shared across the test files of one worker (this module is re-evaluated per file).
+const registry = globalThis as { __nlLvsTestChildren?: Set<ChildProcess> };
+const firstLoad = registry.__nlLvsTestChildren === undefined;
+const children = (registry.__nlLvsTestChildren ??= new Set<ChildProcess>());
 
 function stopChild(child: ChildProcess): void {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -50,9 +53,11 @@ function stopChild(child: ChildProcess): void {
 afterAll(() => {
   for (const child of [...children]) stopChild(child);
 });
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
+if (firstLoad) {
+  process.once('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+}
 
 export interface HttpServer {
   ns: string;

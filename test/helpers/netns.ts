@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 
-const made = new Set<string>();
+// One set per worker process, shared by every test file it runs (vitest
+// re-evaluates this module per file), so a single exit hook covers them all.
+const registry = globalThis as { __nlLvsTestNetns?: Set<string> };
+const firstLoad = registry.__nlLvsTestNetns === undefined;
+const made = (registry.__nlLvsTestNetns ??= new Set<string>());
 
 export function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -50,12 +54,14 @@ afterAll(() => {
 });
 
 // A crash or Ctrl-C still removes this process's namespaces.
-process.once('exit', () => {
-  for (const name of made) {
-    try {
-      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-    } catch {
-      // ignore
+if (firstLoad) {
+  process.once('exit', () => {
+    for (const name of made) {
+      try {
+        execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+      } catch {
+        // ignore
+      }
     }
-  }
-});
+  });
+}

@@ -81,7 +81,8 @@ describe('the VXLAN tutorial, built by the library', () => {
     for (const [host, peer] of [[A, B], [B, A]] as const) {
       const lib = await Vxlan.get(host.rtnl, VXLAN);
       const generic = await host.rtnl.links.get(VXLAN);
-      expect(generic).toEqual(lib);
+      // Same link, same decoding; only the traffic counters may move between the two reads.
+      expect({ ...generic, stats64: undefined }).toEqual({ ...lib, stats64: undefined });
       const underlay = await host.rtnl.links.get(host.underlay);
       expect(lib.info).toMatchObject({ id: VNI, local: host.local, remote: peer.local, dstPort: VXLAN_PORT, dev: underlay.index });
 

@@ -148,10 +148,8 @@ describe.skipIf(!haveCc)('uapi constants vs /usr/include/linux (6.1)', () => {
     expect(mismatches).toEqual([]);
     expect(checked.length).toBeGreaterThanOrEqual(60);
     for (const n of MUST_CHECK) expect(checked, n).toContain(n);
-    console.log(
-      `uapi: checked ${checked.length} constants; skipped ${NEWER_THAN_6_1.length} newer than 6.1 ` +
-        `(${NEWER_THAN_6_1.join(', ')}) and ${NOT_UAPI.length} not in uapi (${NOT_UAPI.join(', ')})`,
-    );
+    // The names skipped are listed (and checked) in the next test.
+    console.log(`uapi: checked ${checked.length} constants; skipped ${NEWER_THAN_6_1.length} newer than 6.1, ${NOT_UAPI.length} not in uapi`);
   });
 
   it('the skip list is exact: each skipped name is exported and missing from the 6.1 headers', () => {

@@ -1,6 +1,6 @@
 // IPVS_CMD_GET_CONFIG / SET_CONFIG: the tcp, tcpfin and udp timeouts, in seconds.
 import type { RequestOptions } from '../../protocol/connection.js';
-import { ValidationError } from '../../protocol/errors.js';
+import { ValidationError, showValue } from '../../protocol/errors.js';
 import { NLM_F_REQUEST, NLM_F_ACK } from '../../uapi/netlink.js';
 import {
   IPVS_CMD_GET_CONFIG, IPVS_CMD_SET_CONFIG, IPVS_CMD_ATTR_TIMEOUT_TCP, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN,
@@ -43,10 +43,11 @@ export async function setTimeouts(ipvs: IpvsFamily, timeouts: Partial<IpvsTimeou
     ['tcpFin', IPVS_CMD_ATTR_TIMEOUT_TCP_FIN],
     ['udp', IPVS_CMD_ATTR_TIMEOUT_UDP],
   ];
+  if (timeouts === null || typeof timeouts !== 'object') throw new ValidationError('timeouts', `an object { tcp?, tcpFin?, udp? }, got ${showValue(timeouts)}`);
   for (const [name] of fields) {
     const v = timeouts[name];
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0x7fffffff / 1000)) {
-      throw new ValidationError(`timeouts.${name}`, `seconds as a whole number from 0 to ${Math.floor(0x7fffffff / 1000)}, got ${v}`);
+      throw new ValidationError(`timeouts.${name}`, `seconds as a whole number from 0 to ${Math.floor(0x7fffffff / 1000)}, got ${showValue(v)}`);
     }
   }
   const w = await ipvs.begin(IPVS_CMD_SET_CONFIG, NLM_F_REQUEST | NLM_F_ACK, options);

@@ -13,7 +13,7 @@ import { read, closeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { openInNetns } from '../../transport/socket.js';
 import { ipFamily, ipToBytes, bytesToIp } from '../../codec/address.js';
-import { DecodeError, ValidationError } from '../../protocol/errors.js';
+import { DecodeError, ValidationError, showValue } from '../../protocol/errors.js';
 import type { RequestOptions } from '../../protocol/connection.js';
 import type { IpvsProtocol } from './types.js';
 
@@ -258,7 +258,7 @@ class TableParser {
 
   private bad(detail: string): DecodeError {
     const start = this.buf.lastIndexOf(NL, this.tokStart - 1) + 1;
-    return new DecodeError(`IPVS connection table: ${detail} in line ${JSON.stringify(this.buf.toString('latin1', start, this.lineEnd))}`);
+    return new DecodeError(`IPVS connection table: ${detail} in line ${showValue(this.buf.toString('latin1', start, this.lineEnd))}`);
   }
 
   /** The current token as a number in base 16 or 10. */
@@ -286,7 +286,7 @@ class TableParser {
       return v;
     }
     const text = this.buf.toString('latin1', this.tokStart, this.pos);
-    if (isIP(text) !== 6) throw this.bad(`address ${JSON.stringify(text)}`);
+    if (isIP(text) !== 6) throw this.bad(`address ${showValue(text)}`);
     const bytes = ipToBytes(text, 'address');
     if (isVirtual) this.vhigh = bytes.readUInt32BE(0);
     return bytesToIp(bytes);
@@ -376,7 +376,7 @@ export function streamConnectionsFromFd(
 function chunkSize(options: ConnectionListOptions): number {
   const size = options.chunkSize ?? DEFAULT_CHUNK;
   if (!Number.isInteger(size) || size < 4096 || size > 1 << 30) {
-    throw new ValidationError('chunkSize', `bytes from 4096 to 2^30, got ${size}`);
+    throw new ValidationError('chunkSize', `bytes from 4096 to 2^30, got ${showValue(size)}`);
   }
   return size;
 }

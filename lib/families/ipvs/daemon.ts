@@ -7,7 +7,7 @@
 // in_addr (network order). Omitted optional fields take the kernel's defaults
 // (group 224.0.0.81, port 8848, ttl 1, maxlen from the interface MTU).
 import type { RequestOptions, Describe } from '../../protocol/connection.js';
-import { ValidationError } from '../../protocol/errors.js';
+import { ValidationError, showValue } from '../../protocol/errors.js';
 import type { AttrTable } from '../../codec/reader.js';
 import type { MessageWriter } from '../../codec/writer.js';
 import { ipToBytes, bytesToIp } from '../../codec/address.js';
@@ -26,7 +26,7 @@ const STATE_BITS: Record<SyncState, number> = { master: IP_VS_STATE_MASTER, back
 
 function checkState(state: unknown, field: string): SyncState {
   if (state !== 'master' && state !== 'backup') {
-    throw new ValidationError(field, `'master' or 'backup', got ${JSON.stringify(state)}`);
+    throw new ValidationError(field, `'master' or 'backup', got ${showValue(state)}`);
   }
   return state;
 }
@@ -41,8 +41,8 @@ function checkInt(v: unknown, field: string, min: number, max: number): number {
 // The kernel's dev_valid_name(): what an interface can be called at all.
 function checkInterface(name: unknown, field: string): string {
   const max = IP_VS_IFNAME_MAXLEN - 1;
-  if (typeof name !== 'string' || name === '' || Buffer.byteLength(name) > max || name === '.' || name === '..' || /[/:\s]/.test(name)) {
-    throw new ValidationError(field, `an interface name of 1 to ${max} bytes without '/', ':' or spaces, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name === '' || Buffer.byteLength(name) > max || name === '.' || name === '..' || /[/:\s\0]/.test(name)) {
+    throw new ValidationError(field, `an interface name of 1 to ${max} bytes without '/', ':' or spaces, got ${showValue(name)}`);
   }
   return name;
 }
@@ -52,7 +52,7 @@ function checkGroup(group: unknown, field: string): Buffer {
   const bytes = ipToBytes(group as string, field);
   const multicast = bytes.length === 4 ? (bytes[0]! & 0xf0) === 0xe0 : bytes[0] === 0xff;
   if (!multicast) {
-    throw new ValidationError(field, `a multicast group (224.0.0.0/4 or ff00::/8), got ${JSON.stringify(group)}`);
+    throw new ValidationError(field, `a multicast group (224.0.0.0/4 or ff00::/8), got ${showValue(group)}`);
   }
   return bytes;
 }
@@ -77,7 +77,7 @@ function describeDaemon(state: SyncState, iface?: string): Describe {
       case -3: // ESRCH
         return `no ${state} sync daemon is running in this namespace`;
       case -19: // ENODEV
-        return `no interface ${JSON.stringify(iface)} in this namespace`;
+        return `no interface ${showValue(iface)} in this namespace`;
       case -22: // EINVAL
         return `the kernel refused the ${state} sync daemon (mixed IPv4/IPv6 destinations cannot be synced)`;
       default:

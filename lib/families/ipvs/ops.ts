@@ -13,7 +13,7 @@
 import { constants } from 'node:os';
 import { MessageWriter } from '../../codec/writer.js';
 import type { BatchOptions, Describe, RequestOptions } from '../../protocol/connection.js';
-import { NetlinkError, ValidationError, errnoCode } from '../../protocol/errors.js';
+import { NetlinkError, ValidationError, errnoCode, showValue } from '../../protocol/errors.js';
 import {
   IPVS_CMD_NEW_SERVICE, IPVS_CMD_SET_SERVICE, IPVS_CMD_DEL_SERVICE, IPVS_CMD_NEW_DEST, IPVS_CMD_SET_DEST,
   IPVS_CMD_DEL_DEST, IPVS_CMD_ZERO, IPVS_CMD_FLUSH,
@@ -97,7 +97,7 @@ function describer(step: Step): Describe {
         if (cmd === IPVS_CMD_NEW_DEST) return `destination ${d!.text} already exists in service ${s!.text}`;
         return undefined;
       case 'ENOENT':
-        if (full) return `scheduler ${JSON.stringify(full.scheduler)}${full.pe ? ` or persistence engine ${JSON.stringify(full.pe)}` : ''} not found (is its ip_vs_ module available?)`;
+        if (full) return `scheduler ${showValue(full.scheduler)}${full.pe ? ` or persistence engine ${showValue(full.pe)}` : ''} not found (is its ip_vs_ module available?)`;
         if (d) return `no such destination ${d.text} in service ${s!.text}`;
         return undefined;
       case 'EINVAL':
@@ -117,7 +117,7 @@ function checkOps(ops: readonly IpvsOp[], single: boolean, checks: WriteChecks):
   return ops.map((op, i): Step => {
     const p = single ? '' : `ops[${i}].`;
     if (typeof op !== 'object' || op === null || !OPS.has(op.op)) {
-      throw new ValidationError(`${p}op`, `one of ${[...OPS].join(', ')}, got ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
+      throw new ValidationError(`${p}op`, `one of ${[...OPS].join(', ')}, got ${showValue((op as { op?: unknown } | null)?.op)}`);
     }
     const sf = `${p}service`;
     const df = `${p}destination`;

@@ -3,7 +3,7 @@
 // problem is a ValidationError naming the caller's field. Also the one check
 // made after a write: did the kernel keep what it was sent (IpvsReadBackError).
 import { ipFamily, ipToBytes, bytesToIp } from '../../codec/address.js';
-import { ValidationError } from '../../protocol/errors.js';
+import { ValidationError, showValue } from '../../protocol/errors.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../../uapi/linux.js';
 import {
   IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3,
@@ -144,7 +144,7 @@ export function serviceId(key: ServiceKey, field = 'service'): ServiceId {
   }
   const protocol = PROTOCOLS[key.protocol as IpvsProtocol];
   if (typeof key.protocol !== 'string' || !Object.hasOwn(PROTOCOLS, key.protocol) || protocol === undefined) {
-    throw new ValidationError(`${field}.protocol`, `'tcp', 'udp' or 'sctp', got ${JSON.stringify(key.protocol)}`);
+    throw new ValidationError(`${field}.protocol`, `'tcp', 'udp' or 'sctp', got ${showValue(key.protocol)}`);
   }
   const family = ipFamily(key.address, `${field}.address`);
   const address = ipToBytes(key.address, `${field}.address`);
@@ -172,7 +172,7 @@ function v4MaskToNumber(mask: string | number, field: string): number {
     return bits === 0 ? 0 : (U32_MAX << (32 - bits)) >>> 0;
   }
   if (typeof mask !== 'string' || ipFamily(mask, field) !== 4) {
-    throw new ValidationError(field, `an IPv4 service takes a dotted netmask such as '255.255.255.0', got ${JSON.stringify(mask)}`);
+    throw new ValidationError(field, `an IPv4 service takes a dotted netmask such as '255.255.255.0', got ${showValue(mask)}`);
   }
   const n = ipToBytes(mask, field).readUInt32BE(0);
   // Contiguous: the inverted mask plus one is a power of two (or zero for /0).
@@ -184,27 +184,27 @@ function v4MaskToNumber(mask: string | number, field: string): number {
 function netmaskValue(mask: string | number, family: 4 | 6, field: string): number {
   if (family === 4) return v4MaskToNumber(mask, field);
   if (typeof mask === 'string' && /^\d+$/.test(mask)) mask = Number(mask);
-  if (typeof mask !== 'number') throw new ValidationError(field, `an IPv6 service takes a prefix length (1 to 128), got ${JSON.stringify(mask)}`);
+  if (typeof mask !== 'number') throw new ValidationError(field, `an IPv6 service takes a prefix length (1 to 128), got ${showValue(mask)}`);
   return integer(mask, field, 1, 128, 'an IPv6 prefix length');
 }
 
 function schedulerName(name: unknown, field: string, checks: WriteChecks): string {
-  if (typeof name !== 'string' || name === '') throw new ValidationError(field, `a scheduler name, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name === '') throw new ValidationError(field, `a scheduler name, got ${showValue(name)}`);
   if (!(SCHEDULERS as readonly string[]).includes(name)) {
     if (!checks.allowUnknownScheduler) {
-      throw new ValidationError(field, `unknown scheduler ${JSON.stringify(name)}: one of ${SCHEDULERS.join(', ')} (pass allowUnknownScheduler for a custom module)`);
+      throw new ValidationError(field, `unknown scheduler ${showValue(name)}: one of ${SCHEDULERS.join(', ')} (pass allowUnknownScheduler for a custom module)`);
     }
     if (!/^[a-z0-9_]+$/i.test(name) || name.length > IP_VS_SCHEDNAME_MAXLEN - 1) {
-      throw new ValidationError(field, `a scheduler name is 1 to ${IP_VS_SCHEDNAME_MAXLEN - 1} letters, digits or '_', got ${JSON.stringify(name)}`);
+      throw new ValidationError(field, `a scheduler name is 1 to ${IP_VS_SCHEDNAME_MAXLEN - 1} letters, digits or '_', got ${showValue(name)}`);
     }
   }
   return name;
 }
 
 function peName(name: unknown, field: string): string {
-  if (typeof name !== 'string') throw new ValidationError(field, `a persistence engine name such as 'sip', got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string') throw new ValidationError(field, `a persistence engine name such as 'sip', got ${showValue(name)}`);
   if (name.length > IP_VS_PENAME_MAXLEN - 1 || !/^[a-z0-9_]*$/i.test(name)) {
-    throw new ValidationError(field, `a persistence engine name is at most ${IP_VS_PENAME_MAXLEN - 1} letters, digits or '_', got ${JSON.stringify(name)}`);
+    throw new ValidationError(field, `a persistence engine name is at most ${IP_VS_PENAME_MAXLEN - 1} letters, digits or '_', got ${showValue(name)}`);
   }
   return name;
 }
@@ -287,13 +287,13 @@ function tunnelFor(spec: DestinationSpec, forward: number, field: string, curren
   if (forward !== IP_VS_CONN_F_TUNNEL) throw new ValidationError(`${field}.tunnel`, "tunnel options need forward: 'tunnel'");
   const type = TUNNEL_TYPES[t.type];
   if (!Object.hasOwn(TUNNEL_TYPES, t.type) || type === undefined) {
-    throw new ValidationError(`${field}.tunnel.type`, `'ipip', 'gue' or 'gre', got ${JSON.stringify(t.type)}`);
+    throw new ValidationError(`${field}.tunnel.type`, `'ipip', 'gue' or 'gre', got ${showValue(t.type)}`);
   }
   let port = 0;
   if (t.type === 'gue') port = integer(t.port, `${field}.tunnel.port`, 1, 65535, 'a GUE tunnel port (required for gue)');
   else if (t.port !== undefined && t.port !== 0) throw new ValidationError(`${field}.tunnel.port`, `only gue tunnels have a port, not ${t.type}`);
   const checksum = t.checksum ?? 'none';
-  if (!Object.hasOwn(TUNNEL_CHECKSUMS, checksum)) throw new ValidationError(`${field}.tunnel.checksum`, `'none', 'csum' or 'remcsum', got ${JSON.stringify(checksum)}`);
+  if (!Object.hasOwn(TUNNEL_CHECKSUMS, checksum)) throw new ValidationError(`${field}.tunnel.checksum`, `'none', 'csum' or 'remcsum', got ${showValue(checksum)}`);
   if (t.type === 'ipip' && checksum !== 'none') throw new ValidationError(`${field}.tunnel.checksum`, 'ipip tunnels have no checksum option');
   if (t.type === 'gre' && checksum === 'remcsum') throw new ValidationError(`${field}.tunnel.checksum`, "remcsum is for gue tunnels only; gre takes 'none' or 'csum'");
   const flags = TUNNEL_CHECKSUMS[checksum];
@@ -308,7 +308,7 @@ export function resolveDestination(spec: DestinationSpec, service: ServiceId, fi
   if (spec.forward !== undefined) {
     const f = FORWARD_METHODS[spec.forward];
     if (!Object.hasOwn(FORWARD_METHODS, spec.forward) || f === undefined) {
-      throw new ValidationError(`${field}.forward`, `'masq', 'route', 'tunnel', 'local' or 'bypass', got ${JSON.stringify(spec.forward)}`);
+      throw new ValidationError(`${field}.forward`, `'masq', 'route', 'tunnel', 'local' or 'bypass', got ${showValue(spec.forward)}`);
     }
     forward = f;
   } else forward = current ? FORWARD_METHODS[current.forward] : IP_VS_CONN_F_DROUTE;
@@ -332,7 +332,7 @@ export class IpvsReadBackError extends Error {
     readonly operation: string,
     readonly mismatches: ReadonlyArray<Mismatch>,
   ) {
-    const list = mismatches.map((m) => `${m.field} (sent ${JSON.stringify(m.sent)}, reads ${JSON.stringify(m.read)})`).join(', ');
+    const list = mismatches.map((m) => `${m.field} (sent ${showValue(m.sent)}, reads ${showValue(m.read)})`).join(', ');
     super(`${operation}: the kernel accepted the request but did not keep ${list}; it probably predates these attributes (tunnel options need Linux 5.2+)`);
     this.name = 'IpvsReadBackError';
   }
@@ -347,7 +347,7 @@ export function differences(field: string, sent: object, read: object | undefine
   for (const k of keys) {
     const a = (sent as Record<string, unknown>)[k];
     const b = (read as Record<string, unknown>)[k];
-    const same = typeof a === 'object' && a !== null ? JSON.stringify(a) === JSON.stringify(b) : a === b;
+    const same = typeof a === 'object' && a !== null ? showValue(a) === showValue(b) : a === b;
     if (!same) out.push({ field: `${field}.${k}`, sent: a, read: b });
   }
   return out;

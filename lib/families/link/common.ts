@@ -2,7 +2,7 @@
 // indexes, and the checks that turn bad input into a ValidationError naming
 // the caller's field before a byte is sent.
 import type { MessageWriter } from '../../codec/writer.js';
-import { ValidationError } from '../../protocol/errors.js';
+import { ValidationError, showValue } from '../../protocol/errors.js';
 import { IFNAMSIZ } from '../../uapi/if.js';
 import { AF_UNSPEC } from '../../uapi/linux.js';
 
@@ -10,9 +10,9 @@ import { AF_UNSPEC } from '../../uapi/linux.js';
 export function validateIfname(name: unknown, field = 'name'): string {
   if (typeof name !== 'string') throw new ValidationError(field, 'an interface name must be a string');
   const bytes = Buffer.byteLength(name);
-  if (bytes === 0 || bytes >= IFNAMSIZ) throw new ValidationError(field, `an interface name has 1 to ${IFNAMSIZ - 1} bytes, got ${bytes}: ${JSON.stringify(name)}`);
+  if (bytes === 0 || bytes >= IFNAMSIZ) throw new ValidationError(field, `an interface name has 1 to ${IFNAMSIZ - 1} bytes, got ${bytes}: ${showValue(name)}`);
   if (/[\s/:]/.test(name) || name === '.' || name === '..' || name.includes('\0')) {
-    throw new ValidationError(field, `not a valid interface name: ${JSON.stringify(name)}`);
+    throw new ValidationError(field, `not a valid interface name: ${showValue(name)}`);
   }
   return name;
 }
@@ -51,15 +51,13 @@ export function checkBool(v: unknown, field: string): boolean {
 
 export function checkOneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new ValidationError(field, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describeValue(v)}`);
+    throw new ValidationError(field, `must be one of ${allowed.map((a) => showValue(a)).join(', ')}, got ${describeValue(v)}`);
   }
   return v as T;
 }
 
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  return String(v);
+  return typeof v === 'number' || typeof v === 'boolean' || v === undefined ? String(v) : showValue(v);
 }
 
 /** Looks up a key in a literal-keyed table, inverted: value → key. */

@@ -3,7 +3,7 @@
 import { MessageWriter } from '../../codec/writer.js';
 import { AttrTable } from '../../codec/reader.js';
 import { bytesToMac } from '../../codec/address.js';
-import type { Message } from '../../protocol/message.js';
+import { needHeader, type Message } from '../../protocol/message.js';
 import { linkKind, type KnownKind, type LinkInfoByKind, type SlaveInfoByKind } from './kinds/index.js';
 import { validateIfname, validateIfindex, writeIfinfomsg } from './common.js';
 import {
@@ -108,6 +108,7 @@ function decodeKindData(kind: string | undefined, data: AttrTable | undefined, r
 export function decodeLink(msg: Message): Link {
   const b = msg.buf;
   const o = msg.offset;
+  needHeader(msg, IFINFOMSG_LEN, 'a link message');
   const flags = b.readUInt32LE(o + 8);
   const t = new AttrTable(b, o + IFINFOMSG_LEN, msg.end);
   const link: Link = {

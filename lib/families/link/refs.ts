@@ -4,7 +4,7 @@
 // scratch writer with a LinkRefCollector, which validates everything and
 // records what must be looked up; the API layer looks those up, and the
 // request is built for real with ResolvedLinkRefs.
-import { ValidationError } from '../../protocol/errors.js';
+import { ValidationError, showValue } from '../../protocol/errors.js';
 import { netnsPath } from '../../transport/socket.js';
 import { validateLinkRef, type LinkRef } from './common.js';
 import type { LinkRefs } from './kinds/registry.js';
@@ -51,13 +51,13 @@ export class ResolvedLinkRefs implements LinkRefs {
     const r = validateLinkRef(ref, field);
     if (typeof r === 'number') return r;
     const index = this.indexes.get(r);
-    if (index === undefined) throw new ValidationError(field, `no ifindex was resolved for link ${JSON.stringify(r)}`);
+    if (index === undefined) throw new ValidationError(field, `no ifindex was resolved for link ${showValue(r)}`);
     return index;
   }
 
   netnsFd(netns: string, field: string): number {
     const fd = this.fds.get(namespacePath(netns, field));
-    if (fd === undefined) throw new ValidationError(field, `no namespace file was opened for ${JSON.stringify(netns)}`);
+    if (fd === undefined) throw new ValidationError(field, `no namespace file was opened for ${showValue(netns)}`);
     return fd;
   }
 }
