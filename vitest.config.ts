@@ -18,6 +18,8 @@ class DaemonsFirst extends BaseSequencer {
 //  uml  — inside the user-mode-linux kernel (IPVS), started by scripts/uml/run.sh.
 export default defineConfig({
   test: {
+    // Root-level only: vitest ignores a per-project sequencer.
+    sequence: { sequencer: DaemonsFirst },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
@@ -41,7 +43,6 @@ export default defineConfig({
           // UML has one CPU: one worker, files in sequence.
           poolOptions: { forks: { singleFork: true } },
           fileParallelism: false,
-          sequence: { sequencer: DaemonsFirst },
         },
       },
     ],

@@ -92,9 +92,12 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT = 30_000;
-const MAX_SEND_BYTES = 256 << 10;
+// Measured (50k FDB adds, host kernel): 16 KiB per sendmsg ran 2.3× faster than
+// 256 KiB; thousands of acks queued from one huge sendmsg cost the kernel more
+// than the extra syscalls. The C floor sends 256 messages (~20 KiB) at a time.
+const MAX_SEND_BYTES = 16 << 10;
 // Acks in flight must fit the receive buffer, or the kernel drops them (ENOBUFS).
-const WINDOW_FORCED = 16384;
+const WINDOW_FORCED = 2048;
 const WINDOW_PLAIN = 128;
 
 export class Connection {

@@ -46,7 +46,8 @@ describe('Ipvs.batch', () => {
     expect(results).toHaveLength(ops.length);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(ipvs.conn.counters.messages - before.messages).toBe(ops.length);
-    expect(ipvs.conn.counters.sends - before.sends).toBeLessThanOrEqual(8);
+    // 16 KiB per sendmsg (~150 operations each), never one sendmsg per operation.
+    expect(ipvs.conn.counters.sends - before.sends).toBeLessThanOrEqual(ops.length / 100);
 
     const lines = saved();
     expect(lines).toHaveLength(6000);
