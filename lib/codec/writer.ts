@@ -9,27 +9,55 @@ const NLA_F_NESTED = 1 << 15;
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
-/** Where a named field's attribute sits, relative to the start of its message. */
-export interface FieldMark {
-  offset: number;
-  field: string;
+/**
+ * The named attributes of every message in a writer, as two flat lists (no
+ * object per attribute: a batch of 50k messages has ~200k of them).
+ */
+export interface FieldTable {
+  /** Offset of the attribute from the start of its message. */
+  offsets: number[];
+  names: string[];
 }
 
 /** One finished message inside a writer's buffer. */
 export interface WrittenMessage {
   start: number;
   length: number;
-  /** Attribute offsets with the caller's field names, for extack mapping. */
-  fields: FieldMark[];
+  /** This message's named attributes are fields.*[fieldFrom, fieldTo), for extack mapping. */
+  fields: FieldTable;
+  fieldFrom: number;
+  fieldTo: number;
   /** What the message does, for error text: "create link vxlan42". */
   what: string;
+}
+
+/** A message's named attributes as {offset, field} pairs (for tests and diagnostics). */
+export function fieldsOf(m: WrittenMessage): Array<{ offset: number; field: string }> {
+  const out: Array<{ offset: number; field: string }> = [];
+  for (let i = m.fieldFrom; i < m.fieldTo; i++) out.push({ offset: m.fields.offsets[i]!, field: m.fields.names[i]! });
+  return out;
+}
+
+/** The caller's field name for the attribute at `offset` (or the innermost one containing it). */
+export function fieldAt(m: WrittenMessage, offset: number): string | undefined {
+  let best = -1;
+  let field: string | undefined;
+  for (let i = m.fieldFrom; i < m.fieldTo; i++) {
+    const at = m.fields.offsets[i]!;
+    if (at <= offset && at > best) {
+      best = at;
+      field = m.fields.names[i];
+    }
+  }
+  return field;
 }
 
 export class MessageWriter {
   private buf: Buffer;
   private pos = 0;
   private messageStart = -1;
-  private fields: FieldMark[] = [];
+  private readonly fields: FieldTable = { offsets: [], names: [] };
+  private fieldFrom = 0;
   readonly messages: WrittenMessage[] = [];
 
   constructor(initialSize = 4096) {
@@ -54,7 +82,7 @@ export class MessageWriter {
     if (this.messageStart >= 0) throw new Error('MessageWriter: previous message not ended');
     this.reserve(NLMSG_HDRLEN);
     this.messageStart = this.pos;
-    this.fields = [];
+    this.fieldFrom = this.fields.offsets.length;
     this.buf.fill(0, this.pos, this.pos + NLMSG_HDRLEN);
     this.buf.writeUInt16LE(type, this.pos + 4);
     this.buf.writeUInt16LE(flags, this.pos + 6);
@@ -69,7 +97,7 @@ export class MessageWriter {
     const length = this.pos - start;
     this.buf.writeUInt32LE(length, start);
     this.messageStart = -1;
-    const message = { start, length, fields: this.fields, what };
+    const message = { start, length, fields: this.fields, fieldFrom: this.fieldFrom, fieldTo: this.fields.offsets.length, what };
     this.messages.push(message);
     return message;
   }
@@ -115,7 +143,10 @@ export class MessageWriter {
   private attrHeader(type: number, payload: number, field?: string): number {
     this.reserve(align4(NLA_HDRLEN + payload));
     const at = this.pos;
-    if (field !== undefined) this.fields.push({ offset: at - this.messageStart, field });
+    if (field !== undefined) {
+      this.fields.offsets.push(at - this.messageStart);
+      this.fields.names.push(field);
+    }
     this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
     this.buf.writeUInt16LE(type, at + 2);
     this.pos += NLA_HDRLEN;

@@ -5,7 +5,7 @@
 // objects in C++ (see docs/ARCHITECTURE.md); native code only moves bytes.
 import { Transport, type TransportOptions } from '../transport/socket.js';
 import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
-import type { MessageWriter, WrittenMessage } from '../codec/writer.js';
+import { fieldAt, type MessageWriter, type WrittenMessage } from '../codec/writer.js';
 import { AttrTable } from '../codec/reader.js';
 import { forEachMessage, NLMSG_HDRLEN, type Message } from './message.js';
 import {
@@ -527,16 +527,7 @@ export class Connection {
         }
       }
     }
-    let field: string | undefined;
-    if (offset !== undefined) {
-      let best = -1;
-      for (const mark of p.message.fields) {
-        if (mark.offset <= offset && mark.offset > best) {
-          best = mark.offset;
-          field = mark.field;
-        }
-      }
-    }
+    const field = offset !== undefined ? fieldAt(p.message, offset) : undefined;
     if (missing !== undefined) extack = `${extack ?? 'missing attribute'} (attribute type ${missing})`;
     return new NetlinkError({
       errno,

@@ -38,7 +38,7 @@ describe('MessageWriter and AttrTable', () => {
     expect(t.flag(10)).toBe(true);
     expect(t.flag(12)).toBe(false);
     expect(t.nested(11)!.u32(1)).toBe(42);
-    expect(m.fields.map((f) => f.field)).toEqual(['a', 'outer', 'outer.id']);
+    expect(m.fields.names.slice(m.fieldFrom, m.fieldTo)).toEqual(['a', 'outer', 'outer.id']);
     expect(t.unknown(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))!.map((a) => a.type)).toEqual([11]);
   });
 

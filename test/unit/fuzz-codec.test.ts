@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { isIP } from 'node:net';
-import { MessageWriter } from '../../lib/codec/writer.js';
+import { fieldsOf, MessageWriter } from '../../lib/codec/writer.js';
 import { AttrTable } from '../../lib/codec/reader.js';
 import { ipToBytes, bytesToIp, macToBytes, bytesToMac, ipFamily } from '../../lib/codec/address.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
@@ -106,7 +106,7 @@ describe('MessageWriter → AttrTable, every attribute type', () => {
         w.begin(0x10, 0);
         values.forEach((v, i) => w.attrU8(i, v, `field${i}`));
         const m = w.end('test');
-        m.fields.forEach((f, i) => {
+        fieldsOf(m).forEach((f, i) => {
           expect(f.field).toBe(`field${i}`);
           expect(w.view().readUInt16LE(m.start + f.offset + 2)).toBe(i);
         });

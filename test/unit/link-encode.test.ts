@@ -3,7 +3,7 @@
 // that every bad input is a ValidationError naming its field with the
 // caller's writer left untouched.
 import { describe, it, expect } from 'vitest';
-import { MessageWriter, type WrittenMessage } from '../../lib/codec/writer.js';
+import { fieldsOf, MessageWriter, type WrittenMessage } from '../../lib/codec/writer.js';
 import { AttrTable } from '../../lib/codec/reader.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
 import { writeLinkCreate, writeLinkSet, writeLinkDelete, type LinkSpec, type LinkChanges } from '../../lib/families/link/requests.js';
@@ -100,9 +100,9 @@ describe('writeLinkCreate', () => {
 
   it('maps each attribute back to the caller field for extack', () => {
     const [p] = create({ kind: 'vxlan', name: 'vx0', id: 1, dstPort: 4789 });
-    const fields = p!.message.fields.map((f) => f.field);
+    const fields = fieldsOf(p!.message).map((f) => f.field);
     expect(fields).toEqual(expect.arrayContaining(['name', 'kind', 'vxlan.id', 'vxlan.dstPort']));
-    const port = p!.message.fields.find((f) => f.field === 'vxlan.dstPort')!;
+    const port = fieldsOf(p!.message).find((f) => f.field === 'vxlan.dstPort')!;
     const b = Buffer.from(p!.attrs.buf.subarray(p!.message.start, p!.message.start + p!.message.length));
     expect(b.readUInt16LE(port.offset + 2) & 0x3fff).toBe(IFLA_VXLAN_PORT);
   });
