@@ -228,13 +228,8 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t();
-  uv_poll_init(loop, poll_, fd_);
-  poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE, OnReadable);
   // An idle tap must not keep the process alive; JS refs while a consumer waits.
-  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-  polling_ = true;
+  watch_.Start(loop, fd_, this, OnReadable);
   napi_add_env_cleanup_hook(env, OnEnvCleanup, this);
   cleanupHookAdded_ = true;
 }
@@ -252,15 +247,7 @@ void PacketSocket::Shutdown() {
     napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
     cleanupHookAdded_ = false;
   }
-  if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    poll_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
-      delete reinterpret_cast<uv_poll_t*>(handle);
-    });
-    poll_ = nullptr;
-  }
-  polling_ = false;
+  watch_.Close();
   if (fd_ >= 0) ReadKernelStats();  // the last counts would go with the socket
   if (ring_ != nullptr) {
     munmap(ring_, ringBytes_);
@@ -287,7 +274,7 @@ void PacketSocket::OnReadable(uv_poll_t* handle, int status, int events) {
   if (self == nullptr) return;
   if (status < 0) {
     // libuv has stopped the handle (it reports POLLERR as UV_EBADF); the socket's own error says more.
-    self->polling_ = false;
+    self->watch_.Pause();
     int err = self->fd_ >= 0 ? PendingError(self->fd_) : 0;
     Napi::HandleScope scope(self->Env());
     self->Deliver(self->Env().Null(), err != 0 ? err : -status);
@@ -341,28 +328,22 @@ Napi::Value PacketSocket::Close(const Napi::CallbackInfo& info) {
 // Backpressure: with polling stopped the ring fills and the kernel drops
 // (counted in stats), so JS never buffers without bound.
 Napi::Value PacketSocket::Pause(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr && polling_) {
-    uv_poll_stop(poll_);
-    polling_ = false;
-  }
+  watch_.Pause();
   return info.Env().Undefined();
 }
 
 Napi::Value PacketSocket::Resume(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr && !polling_) {
-    uv_poll_start(poll_, UV_READABLE, OnReadable);
-    polling_ = true;
-  }
+  if (!watch_.polling()) watch_.Resume();
   return info.Env().Undefined();
 }
 
 Napi::Value PacketSocket::Ref(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  watch_.Ref();
   return info.Env().Undefined();
 }
 
 Napi::Value PacketSocket::Unref(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  watch_.Unref();
   return info.Env().Undefined();
 }
 

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "fd_watch.h"
+
 namespace nl {
 
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
@@ -44,8 +46,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint32_t blockSize_ = 0;
   uint32_t blockCount_ = 0;
   uint32_t nextBlock_ = 0;  // blocks are handed over and returned in ring order
-  uv_poll_t* poll_ = nullptr;  // freed in the uv_close callback
-  bool polling_ = false;
+  FdWatch watch_;
   bool cleanupHookAdded_ = false;
   // PACKET_STATISTICS resets on every read, so the totals live here.
   uint64_t packets_ = 0;

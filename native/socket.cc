@@ -105,13 +105,8 @@ Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) 
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t();
-  uv_poll_init(loop, poll_, fd_);
-  poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE, OnReadable);
   // Idle sockets must not keep the process alive; JS refs while a request waits.
-  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-  polling_ = true;
+  watch_.Start(loop, fd_, this, OnReadable);
   GetState(env)->open.insert(this);
 }
 
@@ -119,15 +114,7 @@ Socket::~Socket() { Shutdown(); }
 
 void Socket::Shutdown() {
   if (fd_ < 0) return;
-  if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    poll_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
-      delete reinterpret_cast<uv_poll_t*>(handle);
-    });
-    poll_ = nullptr;
-  }
-  polling_ = false;
+  watch_.Close();
   close(fd_);
   fd_ = -1;
   if (auto* state = Env().GetInstanceData<EnvState>()) state->open.erase(this);
@@ -140,9 +127,9 @@ void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
     // libuv stops the handle on POLLERR. For netlink that is how the kernel
     // signals ENOBUFS (a pending sk_err): reading clears it and reports it,
     // so restart polling and drain; only a persistent error stops us.
-    uv_poll_start(handle, UV_READABLE, OnReadable);
+    self->watch_.Resume();
     int err = self->Drain();
-    if (err != 0 && err != ENOBUFS && self->poll_ != nullptr) uv_poll_stop(self->poll_);
+    if (err != 0 && err != ENOBUFS) self->watch_.Pause();
     return;
   }
   self->Drain();
@@ -241,12 +228,12 @@ Napi::Value Socket::Close(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Socket::Ref(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  watch_.Ref();
   return info.Env().Undefined();
 }
 
 Napi::Value Socket::Unref(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  watch_.Unref();
   return info.Env().Undefined();
 }
 

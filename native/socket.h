@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "fd_watch.h"
+
 namespace nl {
 
 class Socket : public Napi::ObjectWrap<Socket> {
@@ -43,8 +45,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   uint32_t portId_ = 0;
   uint32_t features_ = 0;      // bit per socket option the kernel accepted
   uint64_t dropped_ = 0;       // datagrams dropped because a non-kernel port sent them
-  uv_poll_t* poll_ = nullptr;  // freed in the uv_close callback
-  bool polling_ = false;
+  FdWatch watch_;
   Napi::FunctionReference onBatch_;
   std::vector<uint8_t> slots_;  // recvmmsg landing area, allocated on first read
   std::vector<uint8_t> out_;    // framed datagrams handed to JS
