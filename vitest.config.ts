@@ -35,8 +35,14 @@ export default defineConfig({
       {
         test: {
           name: 'uml',
-          // The VXLAN tutorial and mesh also run here: a second kernel version (6.1).
-          include: ['test/uml/**/*.test.ts', 'test/host/vxlan-tutorial.test.ts', 'test/host/vxlan-mesh.test.ts'],
+          // The rtnetlink round trips also run here, against a second kernel version (6.1).
+          include: [
+            'test/uml/**/*.test.ts',
+            'test/host/vxlan-tutorial.test.ts',
+            'test/host/vxlan-mesh.test.ts',
+            'test/host/link-{bridge,lifecycle,macvlan,vxlan}.test.ts',
+            'test/host/{addr,fdb,events}.test.ts',
+          ],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           pool: 'forks',
