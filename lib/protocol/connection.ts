@@ -5,9 +5,9 @@
 // objects in C++ (see docs/ARCHITECTURE.md); native code only moves bytes.
 import { Transport, type TransportOptions } from '../transport/socket.js';
 import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
-import { fieldAt, type MessageWriter, type WrittenMessage } from '../codec/writer.js';
-import { AttrTable } from '../codec/reader.js';
+import type { MessageWriter, WrittenMessage } from '../codec/writer.js';
 import { forEachMessage, NLMSG_HDRLEN, type Message } from './message.js';
+import { kernelError } from './extack.js';
 import {
   NetlinkError,
   DumpInterruptedError,
@@ -21,11 +21,6 @@ import {
   NLMSG_NOOP,
   NLMSG_OVERRUN,
   NLM_F_DUMP_INTR,
-  NLM_F_CAPPED,
-  NLM_F_ACK_TLVS,
-  NLMSGERR_ATTR_MSG,
-  NLMSGERR_ATTR_OFFS,
-  NLMSGERR_ATTR_MISS_TYPE,
 } from '../uapi/netlink.js';
 
 export interface RequestOptions {
@@ -505,38 +500,7 @@ export class Connection {
 
   /** Builds the NetlinkError for an NLMSG_ERROR / NLMSG_DONE, with extack and the field it points at. */
   private kernelError(p: Pending, msg: Message, errno: number, isAck: boolean): NetlinkError {
-    let extack: string | undefined;
-    let offset: number | undefined;
-    let missing: number | undefined;
-    if (msg.flags & NLM_F_ACK_TLVS && msg.end - msg.offset >= 8) {
-      // After the error code, an ack echoes the request header (and its payload unless capped).
-      let tlvs = msg.offset + 4;
-      if (isAck) {
-        const echoedLen = msg.buf.readUInt32LE(msg.offset + 4);
-        tlvs += msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : echoedLen + ((4 - (echoedLen % 4)) % 4);
-      }
-      if (tlvs < msg.end) {
-        try {
-          const t = new AttrTable(msg.buf, tlvs, msg.end);
-          extack = t.str(NLMSGERR_ATTR_MSG);
-          offset = t.u32(NLMSGERR_ATTR_OFFS);
-          missing = t.u32(NLMSGERR_ATTR_MISS_TYPE);
-        } catch (err) {
-          // Unreadable extended ack: the errno still stands.
-          if (!(err instanceof DecodeError)) throw err;
-        }
-      }
-    }
-    const field = offset !== undefined ? fieldAt(p.message, offset) : undefined;
-    if (missing !== undefined) extack = `${extack ?? 'missing attribute'} (attribute type ${missing})`;
-    return new NetlinkError({
-      errno,
-      operation: p.message.what,
-      reason: p.describe?.(-Math.abs(errno), p.message.what),
-      extack: extack === '' ? undefined : extack,
-      extackOffset: offset,
-      field,
-    });
+    return kernelError(msg, errno, isAck, p.message, p.describe?.(-Math.abs(errno), p.message.what));
   }
 
   private onSocketError(errno: number): void {
