@@ -10,6 +10,12 @@
 # something is missing, and takes well under a second when all is present.
 set -euo pipefail
 
+# --bench adds the benchmark peers and the C floor's headers (npm run bench).
+BENCH_PACKAGES=(
+  python3-pyroute2 golang-go golang-github-vishvananda-netlink-dev
+  libnl-route-3-dev time
+)
+
 PACKAGES=(
   build-essential python3 make g++ pkg-config
   libnl-3-dev libnl-genl-3-dev libpcap-dev
@@ -17,6 +23,8 @@ PACKAGES=(
   iproute2 iputils-ping ipvsadm iptables tcpdump procps util-linux
   ca-certificates
 )
+
+[ "${1:-}" = "--bench" ] && PACKAGES+=("${BENCH_PACKAGES[@]}")
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-system-deps.sh: apt-get/dpkg-query not found: this script supports Debian-like systems only." >&2

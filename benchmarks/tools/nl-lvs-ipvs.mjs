@@ -1,0 +1,209 @@
+// nl-lvs on the IPVS cases, as an application would use it: one long-lived
+// handle (Ipvs.open({ netns })), warmed up by a first call, then the timed
+// operation. Prints one JSON line (see common.mjs).
+//
+//   node nl-lvs-ipvs.mjs create   --netns NS --n N --d D   ipvs.batch(ops)
+//   node nl-lvs-ipvs.mjs snapshot --netns NS               ipvs.snapshot()
+//   node nl-lvs-ipvs.mjs stats    --netns NS --polls P     counters, polled P times
+//   node nl-lvs-ipvs.mjs single   --netns NS --k K         K awaited addService calls
+//   node nl-lvs-ipvs.mjs conns    --netns NS               for await (ipvs.connections())
+import { performance } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { parseArgs, loadLibrary, timed, heapAllocated, report, median, round } from './common.mjs';
+import { serviceAddress, destinationAddress, SINGLE_BASE, ipv4 } from '../harness/workload.mjs';
+
+const opts = parseArgs(process.argv.slice(2));
+const { Ipvs, StatsReader } = await loadLibrary();
+const ipvs = Ipvs.open({ netns: opts.netns });
+// Warm-up: opens the socket and resolves the generic netlink family once.
+await ipvs.info();
+
+function bulkOps(n, d) {
+  const ops = [];
+  for (let i = 0; i < n; i++) {
+    const key = { protocol: 'tcp', address: serviceAddress(i), port: 80 };
+    ops.push({ op: 'addService', service: { ...key, scheduler: 'rr' } });
+    for (let j = 0; j < d; j++) {
+      ops.push({ op: 'addDestination', service: key, destination: { address: destinationAddress(i, j, d), port: 8080, forward: 'masq', weight: 1 } });
+    }
+  }
+  return ops;
+}
+
+const count = (services) => services.reduce((sum, s) => sum + 1 + s.destinations.length, 0);
+
+switch (opts.mode) {
+  case 'create': {
+    const ops = bulkOps(opts.n, opts.d);
+    const r = await timed(() => ipvs.batch(ops));
+    const failed = r.value.filter((x) => !x.ok);
+    report({ op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, via: 'ipvs.batch' });
+    break;
+  }
+  case 'snapshot': {
+    const r = await timed(() => ipvs.snapshot());
+    report({ op_ms: r.op_ms, items: count(r.value), errors: 0, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, via: 'ipvs.snapshot' });
+    break;
+  }
+  case 'stats':
+    report(StatsReader ? await statsWithReader() : await statsWithSnapshot());
+    break;
+  case 'single': {
+    const times = [];
+    let errors = 0;
+    // timed() around the whole loop only for the optional profile and stall probe.
+    const all = await timed(async () => {
+      for (let i = 0; i < (opts.k ?? 50); i++) {
+        const t0 = performance.now();
+        try {
+          await ipvs.addService({ protocol: 'tcp', address: ipv4(SINGLE_BASE + i), port: 80, scheduler: 'rr' });
+        } catch {
+          errors++;
+        }
+        times.push(performance.now() - t0);
+      }
+    });
+    report({ op_ms: round(median(times)), items: times.length, errors, min_ms: round(Math.min(...times)), stall_ms: all.stall_ms, eld_max_ms: all.eld_max_ms, via: 'ipvs.addService' });
+    break;
+  }
+  case 'conns': {
+    const r = await timed(async () => {
+      let n = 0;
+      for await (const c of ipvs.connections()) if (c) n++;
+      return n;
+    });
+    report({ op_ms: r.op_ms, items: r.value, errors: 0, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, via: 'ipvs.connections' });
+    break;
+  }
+  default:
+    throw new Error(`unknown mode ${opts.mode}`);
+}
+ipvs.close();
+
+/**
+ * The stats reader, as a poller uses it: opened once, polled with the same
+ * callback every time (its allocation-free form). The first two polls warm it
+ * up (the first learns every service and destination); the next ones are
+ * timed. Allocation per poll: the JS heap's growth over consecutive polls
+ * with no collection in between (run with --expose-gc and a large young
+ * generation).
+ */
+async function statsWithReader() {
+  const reader = await StatsReader.open({ netns: opts.netns, services: 16384, destinations: 65536 });
+  let pending;
+  let failed;
+  let last;
+  const done = (err, result) => {
+    failed = err ?? failed;
+    last = result;
+    const resolve = pending;
+    pending = undefined;
+    resolve();
+  };
+  const poll = () => new Promise((resolve) => {
+    pending = resolve;
+    reader.poll(done);
+  });
+  const t0 = performance.now();
+  await poll();
+  const firstMs = performance.now() - t0;
+  await poll();
+  const times = [];
+  for (let p = 0; p < (opts.polls ?? 5); p++) {
+    const t0 = performance.now();
+    await poll();
+    times.push(performance.now() - t0);
+  }
+  if (failed) throw failed;
+  const items = last.services + last.destinations;
+  const kernelMs = last.kernelTime * 1000;
+  // One more, warm poll under the stall probe or the profiler, in the untimed runs that ask for them.
+  const stall = process.env.NL_LVS_BENCH_STALL === '1' || process.env.NL_LVS_BENCH_PROFILE ? await timed(poll) : {};
+  // Heap growth over 1 and over 3 polls: the difference / 2 is the cost of
+  // one poll, free of the measurement's own fixed cost.
+  const few = await heapGrowth(1, (next) => reader.poll(next));
+  const many = await heapGrowth(3, (next) => reader.poll(next));
+  reader.close();
+  return {
+    op_ms: round(median(times)),
+    first_ms: round(firstMs),
+    items,
+    errors: 0,
+    // A few hundred bytes either way is measurement noise: clamp at zero, keep the raw figure.
+    alloc_bytes: Math.max(0, Math.round((many.bytes - few.bytes) / 2)),
+    alloc_raw_bytes: Math.round((many.bytes - few.bytes) / 2),
+    gc_during_measure: few.collections + many.collections,
+    kernel_ms: round(kernelMs),
+    stall_ms: stall.stall_ms,
+    eld_max_ms: stall.eld_max_ms,
+    via: 'StatsReader.poll(callback)',
+  };
+}
+
+/**
+ * Bytes allocated in the young generation over k chained steps (no promise;
+ * one callback reused), and collections meanwhile. Only the new spaces are
+ * counted: old-space sweeping after gc() runs concurrently and would make
+ * the total heap shrink under the measurement.
+ */
+function heapGrowth(k, step) {
+  const young = () => {
+    let used = 0;
+    for (const space of getHeapSpaceStatistics()) if (space.space_name.startsWith('new_')) used += space.space_used_size;
+    return used;
+  };
+  return new Promise((resolve) => {
+    globalThis.gc?.();
+    let collections = 0;
+    const observer = new PerformanceObserver((list) => {
+      collections += list.getEntries().length;
+    });
+    let left = k;
+    let before = 0;
+    const next = () => {
+      if (left-- > 0) {
+        step(next);
+        return;
+      }
+      const after = young();
+      setImmediate(() => {
+        observer.disconnect();
+        resolve({ bytes: after - before, collections });
+      });
+    };
+    setImmediate(() => {
+      observer.observe({ entryTypes: ['gc'] });
+      before = young();
+      next();
+    });
+  });
+}
+
+/** Without a stats reader: the snapshot, polled (an earlier library had only this). */
+async function statsWithSnapshot() {
+  const poll = () => ipvs.snapshot();
+  const first = await timed(poll);
+  const times = [];
+  const allocs = [];
+  let collections = 0;
+  for (let p = 1; p < (opts.polls ?? 5); p++) {
+    const a = await heapAllocated(poll);
+    times.push(a.ms);
+    allocs.push(a.bytes);
+    collections += a.collections;
+  }
+  const warm = await timed(poll);
+  times.push(warm.op_ms);
+  return {
+    op_ms: round(median(times)),
+    first_ms: first.op_ms,
+    items: count(warm.value),
+    errors: 0,
+    alloc_bytes: Math.round(median(allocs)),
+    gc_during_measure: collections,
+    stall_ms: warm.stall_ms,
+    eld_max_ms: warm.eld_max_ms,
+    via: 'ipvs.snapshot (no stats reader in this build)',
+  };
+}
