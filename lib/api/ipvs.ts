@@ -8,7 +8,8 @@ import { IpvsFamily } from '../families/ipvs/family.js';
 import { getInfo, type IpvsInfo } from '../families/ipvs/info.js';
 import { getTimeouts, setTimeouts, type IpvsTimeouts } from '../families/ipvs/config.js';
 import { startDaemon, stopDaemon, listDaemons } from '../families/ipvs/daemon.js';
-import { readConnections, type IpvsConnection, type ConnectionListOptions } from '../families/ipvs/connection-table.js';
+import type { IpvsConnection, ConnectionListOptions } from '../families/ipvs/connection-table.js';
+import { readConnections } from '../families/ipvs/connection-reader.js';
 import type {
   SyncDaemon, SyncState, Service, ServiceKey, ServiceSpec, Destination, DestinationSpec, ServiceWithDestinations,
 } from '../families/ipvs/types.js';

@@ -8,12 +8,8 @@ import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
-import {
-  parseConnections,
-  readConnections,
-  streamConnectionsFromFd,
-  type IpvsConnection,
-} from '../../lib/families/ipvs/connection-table.js';
+import { parseConnections, type IpvsConnection } from '../../lib/families/ipvs/connection-table.js';
+import { readConnections, streamConnectionsFromFd } from '../../lib/families/ipvs/connection-reader.js';
 import { decodeDaemon, writeDaemonNest } from '../../lib/families/ipvs/daemon.js';
 import { genlAttrs } from '../../lib/families/genl.js';
 import { MessageWriter } from '../../lib/codec/writer.js';

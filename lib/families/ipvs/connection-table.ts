@@ -7,11 +7,9 @@
 // IPv4 addresses and all ports are hex; IPv6 addresses use the full %pI6 form
 // (2001:0db8:0000:...); the sync file has an Origin column (LOCAL or SYNC)
 // before Expires and no persistence-engine columns.
-// The file is opened by the native helper thread inside the namespace (see
-// CONN_FILE for which path) and read here with fs.
-import { read, closeSync } from 'node:fs';
+// This module parses; connection-reader.ts opens the table inside a
+// namespace and streams it.
 import { isIP } from 'node:net';
-import { openInNetns } from '../../transport/socket.js';
 import { ipFamily, ipToBytes, bytesToIp } from '../../codec/address.js';
 import { DecodeError, ValidationError, showValue } from '../../protocol/errors.js';
 import type { RequestOptions } from '../../protocol/connection.js';
@@ -78,18 +76,15 @@ export interface ConnectionListOptions extends RequestOptions {
   chunkSize?: number;
 }
 
-const NL = 0x0a;
+export const NL = 0x0a;
 const SP = 0x20;
-const DEFAULT_CHUNK = 256 << 10;
 // Not /proc/net: that links to /proc/self/net, the namespace of the process's
 // main thread, whereas thread-self follows the helper thread that opens it.
-const CONN_FILE = '/proc/thread-self/net/ip_vs_conn';
-const SYNC_FILE = '/proc/thread-self/net/ip_vs_conn_sync';
 
 /** An address as parsed: IPv4 as a number (cheap to compare), IPv6 already formatted. */
 type RawAddress = number | string;
 
-type Matcher = (p: TableParser) => boolean;
+export type Matcher = (p: TableParser) => boolean;
 
 function addressMatcher(address: string, field: string): (a: RawAddress) => boolean {
   const bytes = ipToBytes(address, field);
@@ -128,7 +123,7 @@ function endpointTests(
 }
 
 /** Validates a filter and turns it into one predicate over the parser's current row. */
-function compileFilter(filter: ConnectionFilter | undefined): Matcher | undefined {
+export function compileFilter(filter: ConnectionFilter | undefined): Matcher | undefined {
   if (filter === undefined) return undefined;
   const tests: Matcher[] = [
     ...endpointTests(filter.service, 'filter.service', (p) => p.vaddr, (p) => p.vport),
@@ -168,7 +163,7 @@ function hexDigit(c: number): number {
  * fields (no per-line arrays or substrings); only rows that pass the filter
  * become objects. Repeated words (protocols, states) are interned.
  */
-class TableParser {
+export class TableParser {
   protocol = '';
   caddr: RawAddress = 0;
   cport = 0;
@@ -343,110 +338,4 @@ export function parseConnections(text: string | Buffer, filter?: ConnectionFilte
   const out: IpvsConnection[] = [];
   new TableParser(compileFilter(filter)).parse(buf, 0, buf.length, out);
   return out;
-}
-
-function readChunk(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n)));
-  });
-}
-
-/**
- * Streams the entries of a table already open as `fd`, which it closes when
- * done, on error, or when the consumer stops early (start iterating it, or
- * call return(), or the fd stays open). Memory stays at one chunk plus the
- * entries of one chunk, whatever the table's size.
- */
-export function streamConnectionsFromFd(
-  fd: number,
-  options: Omit<ConnectionListOptions, 'sync'> = {},
-): AsyncGenerator<IpvsConnection, void, undefined> {
-  let match: Matcher | undefined;
-  let size: number;
-  try {
-    match = compileFilter(options.filter);
-    size = chunkSize(options);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-  return stream(() => fd, match, size, options.signal);
-}
-
-function chunkSize(options: ConnectionListOptions): number {
-  const size = options.chunkSize ?? DEFAULT_CHUNK;
-  if (!Number.isInteger(size) || size < 4096 || size > 1 << 30) {
-    throw new ValidationError('chunkSize', `bytes from 4096 to 2^30, got ${showValue(size)}`);
-  }
-  return size;
-}
-
-async function* stream(
-  open: () => number,
-  match: Matcher | undefined,
-  size: number,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<IpvsConnection, void, undefined> {
-  const fd = open();
-  try {
-    signal?.throwIfAborted();
-    const parser = new TableParser(match);
-    const buf = Buffer.allocUnsafe(size);
-    let filled = 0;
-    for (;;) {
-      const n = await readChunk(fd, buf, filled, buf.length - filled);
-      signal?.throwIfAborted();
-      const eof = n === 0;
-      filled += n;
-      // Whole lines only; a partial last line waits for the next read (or EOF).
-      const cut = eof ? filled : buf.lastIndexOf(NL, filled - 1) + 1;
-      if (cut === 0 && !eof) {
-        if (filled === buf.length) throw new DecodeError(`IPVS connection table: a line longer than ${buf.length} bytes`);
-        continue;
-      }
-      const batch: IpvsConnection[] = [];
-      parser.parse(buf, 0, cut, batch);
-      buf.copy(buf, 0, cut, filled);
-      filled -= cut;
-      for (const entry of batch) {
-        if (signal?.aborted) signal.throwIfAborted();
-        yield entry;
-      }
-      if (eof) return;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The connection table of a namespace (undefined: the caller's), as an async
- * iterable. The filter is checked at once; the file is opened on the first
- * iteration and closed when iteration ends, however it ends.
- */
-export function readConnections(netns: string | undefined, options: ConnectionListOptions = {}): AsyncIterable<IpvsConnection> {
-  const match = compileFilter(options.filter);
-  const size = chunkSize(options);
-  const file = options.sync ? SYNC_FILE : CONN_FILE;
-  return {
-    [Symbol.asyncIterator]: () => stream(() => openTable(netns, file), match, size, options.signal),
-  };
-}
-
-function openTable(netns: string | undefined, file: string): number {
-  try {
-    return openInNetns(netns, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      const e = new Error(
-        `${file} does not exist${netns ? ` in namespace ${netns}` : ''}: IPVS is not loaded (modprobe ip_vs) or the kernel has no CONFIG_IP_VS`,
-        { cause: err },
-      ) as NodeJS.ErrnoException;
-      e.code = 'ENOENT';
-      e.errno = -2;
-      e.syscall = 'open';
-      throw e;
-    }
-    throw err;
-  }
 }
