@@ -162,7 +162,9 @@ describe('flush', () => {
 
 describe('address validation', () => {
   it('names the field and sends nothing', async () => {
-    const before = JSON.stringify(oracle());
+    // Which addresses exist, not their lifetimes or DAD state, which move on their own.
+    const addresses = (): string[] => oracle().map((a) => `${a.dev}|${a.local}/${a.prefixlen}`).sort();
+    const before = addresses();
     const cases: Array<[AddressSpec, string]> = [
       [{ dev: 'va', address: '192.0.2.300/24' }, 'address'],
       [{ dev: 'va', address: '192.0.2.1/33' }, 'address'],
@@ -185,6 +187,6 @@ describe('address validation', () => {
       expect(err, JSON.stringify(spec)).toBeInstanceOf(ValidationError);
       expect((err as ValidationError).field, JSON.stringify(spec)).toBe(field);
     }
-    expect(JSON.stringify(oracle())).toBe(before);
+    expect(addresses()).toEqual(before);
   });
 });
