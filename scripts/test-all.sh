@@ -53,6 +53,16 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
     suites += r.numTotalTestSuites;
     if (r.numTotalTests === 0) { console.log(`test-all: the ${f} run executed no test`); failed++; }
+    // Name every failure next to the totals, so a log that keeps only its tail still says what broke.
+    for (const file of r.testResults) {
+      if (file.status === "failed" && file.message)
+        console.log(`FAILED [${f}] ${file.name.replace(process.cwd() + "/", "")}: ${file.message.split("\n")[0].slice(0, 300)}`);
+      for (const t of file.assertionResults) {
+        if (t.status !== "failed") continue;
+        const why = String((t.failureMessages || [])[0] || "").split("\n")[0].slice(0, 300);
+        console.log(`FAILED [${f}] ${file.name.replace(process.cwd() + "/", "")} > ${t.fullName}: ${why}`);
+      }
+    }
   }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exitCode = failed > 0 ? 1 : 0;
