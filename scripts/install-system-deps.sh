@@ -10,15 +10,14 @@
 # something is missing, and takes well under a second when all is present.
 set -euo pipefail
 
-# --bench adds the benchmark peers and the C floor's headers (npm run bench).
+# --bench adds the benchmark peers (npm run bench).
 BENCH_PACKAGES=(
-  python3-pyroute2 golang-go golang-github-vishvananda-netlink-dev
-  libnl-route-3-dev time
+  python3-pyroute2 golang-go golang-github-vishvananda-netlink-dev time
 )
 
 PACKAGES=(
   build-essential python3 make g++ pkg-config
-  libnl-3-dev libnl-genl-3-dev libpcap-dev
+  libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libpcap-dev
   user-mode-linux kmod
   iproute2 iputils-ping ipvsadm iptables tcpdump procps util-linux
   ca-certificates

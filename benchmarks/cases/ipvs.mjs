@@ -13,7 +13,7 @@ export const SIZES = {
   // /proc/net/ip_vs_conn is quadratic in the kernel (each read() returns at
   // most a page and restarts the walk from the first entry).
   full: { services: 10_000, dests: 4, perOpLimit: 200, single: 50, polls: 5, flowSources: 4, flowPorts: 25_000 },
-  quick: { services: 200, dests: 2, perOpLimit: 50, single: 20, polls: 3, flowSources: 1, flowPorts: 5000 },
+  quick: { services: 1000, dests: 4, perOpLimit: 50, single: 20, polls: 3, flowSources: 1, flowPorts: 5000 },
 };
 
 /** Services and destinations in /proc/net/ip_vs of the namespace. */
@@ -29,7 +29,7 @@ function ipvsCount({ bench, ns }) {
 }
 
 /** The bulk state, made by the floor (untimed setup for the read cases). */
-function fillIpvs({ bench, ns, params }) {
+export function fillIpvs({ bench, ns, params }) {
   bench.sh('ip', ['netns', 'exec', ns, join(bench.bin, 'ipvs_floor'), 'create', String(params.services), String(params.dests)]);
 }
 
@@ -40,7 +40,7 @@ const listingItems = (r) => ({ items: r.stdout.split('\n').filter((l) => /^(TCP|
  * nl-ipvsadm, the library's drop-in CLI: run from the private build when its
  * launcher exists (bin/nl-ipvsadm.js, copied next to dist/ by run.sh).
  */
-function nlIpvsadm(id, label, args, { input, parse } = {}) {
+export function nlIpvsadm(id, label, args, { input, parse } = {}) {
   return cli(id, label, ({ bench }) => ({ argv: [process.execPath, join(bench.pkg, 'bin', 'nl-ipvsadm.js'), ...args(bench)], input: input?.(bench) }), {
     unavailable: (b) => (existsSync(join(b.pkg, 'bin', 'nl-ipvsadm.js')) ? undefined : 'nl-ipvsadm is not built yet (bin/nl-ipvsadm.js)'),
     parse,

@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { Bench } from './runner.mjs';
 import { rtnlCases, SIZES as RTNL_SIZES } from '../cases/rtnl.mjs';
 import { ipvsCases, SIZES as IPVS_SIZES } from '../cases/ipvs.mjs';
+import { tapCases, SIZES as TAP_SIZES } from '../cases/tap.mjs';
+import { ipvsApplyCases } from '../cases/ipvs-apply.mjs';
 
 const argv = process.argv.slice(2);
 const suite = argv[0];
@@ -42,8 +44,10 @@ const bench = new Bench({
 });
 mkdirSync(bench.work, { recursive: true });
 
-const sizes = (suite === 'rtnl' ? RTNL_SIZES : IPVS_SIZES)[quick ? 'quick' : 'full'];
-let cases = suite === 'rtnl' ? rtnlCases(bench, sizes) : ipvsCases(bench, sizes);
+const mode = quick ? 'quick' : 'full';
+// The packet tap case runs with the host-kernel (rtnl) suite.
+const sizes = suite === 'rtnl' ? { ...RTNL_SIZES[mode], ...TAP_SIZES[mode] } : IPVS_SIZES[mode];
+let cases = suite === 'rtnl' ? [...rtnlCases(bench, sizes), ...tapCases(bench, sizes)] : [...ipvsCases(bench, sizes), ...ipvsApplyCases(bench, sizes)];
 const only = option('--only');
 if (only) cases = cases.filter((c) => only.split(',').includes(c.id));
 
@@ -79,6 +83,7 @@ function machine() {
       pyroute2: sh('dpkg-query', ['-W', '-f=${Version}', 'python3-pyroute2']),
       go_netlink: sh('dpkg-query', ['-W', '-f=${Version}', 'golang-github-vishvananda-netlink-dev']),
       libnl: sh('dpkg-query', ['-W', '-f=${Version}', 'libnl-3-dev']),
+      tcpdump: sh('dpkg-query', ['-W', '-f=${Version}', 'tcpdump']),
     },
   };
 }

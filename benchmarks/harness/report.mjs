@@ -45,6 +45,13 @@ function stats(c, toolId) {
     rssKb: maxOf(ok.map((r) => r.rssKb)),
     stall: t.stall,
     alloc: median(ok.map((r) => r.alloc_bytes)),
+    // Capture cases (c.rate): frames per second, drops and the process's CPU.
+    rate: median(ok.map((r) => r.rate_fps)),
+    rateMin: -maxOf(ok.map((r) => -r.rate_fps)),
+    rateMax: maxOf(ok.map((r) => r.rate_fps)),
+    dropped: median(ok.map((r) => r.dropped)),
+    cpuMs: median(ok.map((r) => r.userMs + r.sysMs)),
+    captureCpuMs: median(ok.map((r) => r.capture_cpu_ms)),
     via: ok[0]?.via ?? t.runs[0]?.via,
   };
 }
@@ -67,6 +74,11 @@ const TARGETS = [
   }),
   { case: 'ipvs-stats', alloc: 1024, text: 'stats poll: 0 JS allocations (young-generation growth per poll ≤ 1 KiB, i.e. measurement noise)' },
   { case: 'ipvs-stats', peer: 'floor', floor: 1.2, text: 'stats poll ≤ 1.2× the C floor' },
+  // No numeric target in the issues for these: the ratio is reported, not judged.
+  { case: 'ipvs-apply-empty', peer: 'ipvsadm-R', ratio: true, text: 'IPVS `apply()` from empty vs `ipvsadm -R` of the same state (issue #8)' },
+  { case: 'ipvs-apply-1pct', peer: 'ipvsadm-C-R', ratio: true, text: 'IPVS `apply()` of a 1% change vs `ipvsadm -C` + `ipvsadm -R` of the whole new state (issue #8)' },
+  { case: 'ipvs-apply-1pct', peer: 'ipvsadm-R-diff', ratio: true, text: 'IPVS `apply()` of a 1% change vs `ipvsadm -R` of only the edit commands, written by hand (issue #8)' },
+  { case: 'tap-rate', peer: 'tcpdump', rate: true, text: 'packet tap frames/s vs `tcpdump -w /dev/null` on the same traffic (issue #6)' },
 ];
 
 function evaluate(t) {
@@ -80,6 +92,15 @@ function evaluate(t) {
   }
   const peer = stats(c, t.peer);
   if (!peer || !Number.isFinite(peer.median)) return { measured: `${t.peer}: ${peer ? `failed (${peer.problem})` : 'not run'}`, met: undefined };
+  if (t.rate) {
+    const x = me.rate / peer.rate;
+    return { measured: `${x.toFixed(2)}× tcpdump's rate (${perSecond(me.rate)} vs ${perSecond(peer.rate)} frames/s; dropped ${me.dropped} vs ${peer.dropped}; process CPU ${fmt(me.cpuMs)} vs ${fmt(peer.cpuMs)} ms)`, met: undefined };
+  }
+  if (t.ratio) {
+    const x = peer.median / me.median;
+    const how = x >= 1 ? `${x.toFixed(x >= 10 ? 0 : 2)}× faster` : `${(1 / x).toFixed(1 / x >= 10 ? 0 : 2)}× slower`;
+    return { measured: `nl-lvs ${how} (${fmt(me.median)} ms vs ${fmt(peer.median)} ms)`, met: undefined };
+  }
   if (t.speedup !== undefined) {
     const x = peer.median / me.median;
     return { measured: `${x.toFixed(x >= 10 ? 0 : 2)}× (${fmt(me.median)} ms vs ${fmt(peer.median)} ms)`, met: x >= t.speedup };
@@ -99,7 +120,40 @@ function relation(me, s, isFloor) {
   return x >= 1 ? `nl-lvs ${x.toFixed(x >= 10 ? 0 : 2)}× faster` : `nl-lvs ${(1 / x).toFixed(2)}× slower`;
 }
 
+const perSecond = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+
+/** A capture case: frames per second of the traffic, drops, CPU; higher rate first. */
+function rateTable(c) {
+  const me = stats(c, 'nl-lvs');
+  const rows = c.tools.map((t) => stats(c, t.id)).sort((a, b) => (b.rate || 0) - (a.rate || 0));
+  const lines = [
+    `### ${c.title}`,
+    '',
+    `Measured: ${c.what}. Median of ${c.doc.runs} rounds; each run in a fresh pair of network namespaces.`,
+    '',
+    `| Tool | Captured (${c.rate.unit}) | Range | Compared | Dropped by the kernel | CPU of the process (user+sys) | Peak RSS (MiB) | Notes |`,
+    '|---|---:|---:|---|---:|---:|---:|---|',
+  ];
+  for (const s of rows) {
+    const t = s.tool;
+    const notes = [];
+    if (t.id === 'nl-lvs' && s.via) notes.push(`\`${s.via}\``);
+    if (Number.isFinite(s.captureCpuMs)) notes.push(`CPU of the capture loop alone (no start-up): ${fmt(s.captureCpuMs)} ms`);
+    if (t.note) notes.push(t.note);
+    if (s.failed) notes.push(`${s.failed} failed run(s): ${s.problem}`);
+    const x = me && Number.isFinite(me.rate) && Number.isFinite(s.rate) ? me.rate / s.rate : NaN;
+    const compared = t.id === 'nl-lvs' || !Number.isFinite(x) ? '—' : `nl-lvs = ${x.toFixed(2)}× its rate`;
+    lines.push(
+      `| ${t.label} | ${perSecond(s.rate)} | ${perSecond(s.rateMin)}–${perSecond(s.rateMax)} | ${compared} | ${Number.isFinite(s.dropped) ? s.dropped : '—'} | ${fmt(s.cpuMs)} ms | ${mib(s.rssKb)} | ${notes.join('; ')} |`,
+    );
+  }
+  for (const sk of c.skipped ?? []) lines.push(`| ${sk.label} | — | — | — | — | — | — | skipped: ${sk.reason} |`);
+  lines.push(...profileLines(c));
+  return lines.join('\n');
+}
+
 function caseTable(c) {
+  if (c.rate) return rateTable(c);
   const me = stats(c, 'nl-lvs');
   const rows = c.tools.map((t) => stats(c, t.id)).sort((a, b) => (a.median || Infinity) - (b.median || Infinity));
   const lines = [
@@ -128,14 +182,19 @@ function caseTable(c) {
     );
   }
   for (const sk of c.skipped ?? []) lines.push(`| ${sk.label} | — | — | — | — | — | skipped: ${sk.reason} |`);
-  const prof = c.tools.find((t) => t.id === 'nl-lvs')?.profile;
-  if (prof) {
-    lines.push('', `<details><summary>Where nl-lvs spends this operation (CPU profile of one more run: ${fmt(prof.total_ms)} ms sampled, ${fmt(prof.idle_ms)} ms idle waiting for the kernel, ${fmt(prof.gc_ms)} ms GC)</summary>`, '');
-    lines.push('| Function (self time) | ms | share |', '|---|---:|---:|');
-    for (const r of prof.top.slice(0, 10)) lines.push(`| \`${r.fn}\` | ${fmt(r.self_ms)} | ${(r.share * 100).toFixed(1)}% |`);
-    lines.push('', '</details>');
-  }
+  lines.push(...profileLines(c));
   return lines.join('\n');
+}
+
+/** The CPU profile of nl-lvs in one more run of the case, when there is one. */
+function profileLines(c) {
+  const prof = c.tools.find((t) => t.id === 'nl-lvs')?.profile;
+  if (!prof) return [];
+  const lines = ['', `<details><summary>Where nl-lvs spends this operation (CPU profile of one more run: ${fmt(prof.total_ms)} ms sampled, ${fmt(prof.idle_ms)} ms idle waiting for the kernel, ${fmt(prof.gc_ms)} ms GC)</summary>`, ''];
+  lines.push('| Function (self time) | ms | share |', '|---|---:|---:|');
+  for (const r of prof.top.slice(0, 10)) lines.push(`| \`${r.fn}\` | ${fmt(r.self_ms)} | ${(r.share * 100).toFixed(1)}% |`);
+  lines.push('', '</details>');
+  return lines;
 }
 
 function machineTable() {
@@ -153,13 +212,14 @@ function machineTable() {
     row('Node.js', (m) => m.node),
     row('ipvsadm / iproute2', (m) => `${v(m).ipvsadm ?? '—'} / ${v(m).iproute2 ?? '—'}`),
     row('pyroute2 / vishvananda-netlink / libnl', (m) => `${v(m).pyroute2 ?? '—'} / ${v(m).go_netlink ?? '—'} / ${v(m).libnl ?? '—'}`),
+    row('tcpdump', (m) => v(m).tcpdump ?? '—'),
     `| date | ${docs.find((d) => d.suite === 'rtnl')?.date ?? '—'} | ${docs.find((d) => d.suite === 'ipvs')?.date ?? '—'} |`,
   ].join('\n');
 }
 
 function stallLines() {
   const out = [];
-  for (const id of ['ipvs-snapshot', 'ipvs-create', 'fdb-create']) {
+  for (const id of ['ipvs-snapshot', 'ipvs-create', 'fdb-create', 'ipvs-apply-empty', 'ipvs-apply-1pct']) {
     const s = stats(cases.get(id), 'nl-lvs');
     if (s?.stall) out.push(`- ${cases.get(id).title}: longest stall ${fmt(s.stall.stall_ms)} ms during an operation of ${fmt(s.stall.op_ms)} ms (\`monitorEventLoopDelay\` max ${fmt(s.stall.eld_max_ms)} ms).`);
   }
@@ -201,6 +261,7 @@ function document() {
     '- IPVS exists only in the user-mode Linux kernel here (scripts/uml/run.sh): syscalls and process starts are far slower there, so compare IPVS tools by ratio, not by absolute time.',
     '- Event-loop stalls come from a separate, untimed run with a 1 ms interval timer: the largest gap between its ticks. `monitorEventLoopDelay` is shown beside it but misses a stall that starts the moment it is enabled (its first interval is not recorded), such as the synchronous start of a batch.',
     '- Each case shows a CPU profile of nl-lvs from one more run (self time per function, of the operation only): where a target is missed, that is where the time goes. Native calls appear under the JS function or class that made them (`send`, `NativeDumpChannel`); a synchronous sendmsg includes the kernel\'s work on every message it carries.',
+    '- The packet tap case is measured differently: the capturing program (nl-lvs\'s `PacketTap`, or tcpdump) starts in the receiving namespace before the traffic, a C sender in a second namespace pushes a fixed burst through a veth pair, and the program is stopped with SIGINT once it has had time to empty its ring. The rate is frames captured ÷ the duration of the burst (as the sender measured it), the same clock for every tool; frames the kernel dropped count as not captured. CPU and peak RSS are the capturing process\'s.',
     '- Timing assertions live here, never in the test suite.',
     '',
     '## Results',

@@ -3,9 +3,9 @@
 // or last), each in a FRESH network namespace prepared by the case's untimed
 // setup. Every process runs under `runwall` (benchmarks/floor/runwall.c):
 // wall time from fork to reap, and peak RSS from wait4's rusage.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeProfile } from './profile.mjs';
 
@@ -101,6 +101,84 @@ export class Bench {
     };
   }
 
+  /**
+   * For capture cases: starts argv (in `ns`, under runwall) in the
+   * background, waits until its stderr matches `ready`, runs `traffic()`
+   * (synchronously, to the end), waits `graceMs` for the program to take the
+   * last frames from its ring, then stops it with SIGINT, as a user stops
+   * tcpdump. Returns what exec() returns, plus `traffic` (what traffic() returned).
+   */
+  execWithTraffic(ns, argv, { env, ready = /listening on/, traffic, graceMs = 1500, timeoutMs = 20_000 }) {
+    const base = join(this.work, `capture-${process.pid}`);
+    const files = { wall: `${base}.wall.json`, out: `${base}.out`, err: `${base}.err` };
+    for (const f of Object.values(files)) rmSync(f, { force: true });
+    const runwall = [join(this.bin, 'runwall'), '-o', files.wall, '--', ...argv];
+    const full = ns === null ? runwall : ['ip', 'netns', 'exec', ns, ...runwall];
+    const out = openSync(files.out, 'w');
+    const err = openSync(files.err, 'w');
+    // Not awaited: the harness is synchronous, and runwall reports through its file.
+    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', out, err], env: { ...process.env, ...env }, detached: true });
+    child.unref();
+    closeSync(out);
+    closeSync(err);
+    const text = (f) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+    const waitFor = (test, ms) => {
+      const deadline = Date.now() + ms;
+      while (!test()) {
+        if (Date.now() > deadline) return false;
+        sleep(20);
+      }
+      return true;
+    };
+    // `ip netns exec` execs runwall (same pid); the program is runwall's only child.
+    const program = () => Number(text(`/proc/${child.pid}/task/${child.pid}/children`).trim().split(/\s+/)[0]) || undefined;
+    const kill = (signal) => {
+      const pid = program();
+      if (pid) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    let trafficResult;
+    let problem;
+    try {
+      if (!waitFor(() => ready.test(text(files.err)) || existsSync(files.wall), 10_000)) throw new Error('the capturing program never became ready');
+      if (existsSync(files.wall)) throw new Error('the capturing program exited before the traffic');
+      trafficResult = traffic();
+      sleep(graceMs);
+      kill('SIGINT');
+      if (!waitFor(() => existsSync(files.wall) && text(files.wall).endsWith('\n'), timeoutMs)) {
+        kill('SIGKILL');
+        waitFor(() => existsSync(files.wall), 5000);
+        throw new Error(`did not stop within ${timeoutMs} ms of SIGINT`);
+      }
+    } catch (e) {
+      problem = e.message;
+      kill('SIGKILL');
+      waitFor(() => existsSync(files.wall), 5000);
+    }
+    let wall = {};
+    try {
+      wall = JSON.parse(text(files.wall));
+    } catch {
+      // runwall never finished
+    }
+    return {
+      status: problem ? -1 : (wall.status ?? -1),
+      error: problem,
+      stdout: text(files.out),
+      stderr: text(files.err),
+      wallMs: wall.wall_ms,
+      rssKb: wall.maxrss_kb,
+      userMs: wall.user_ms,
+      sysMs: wall.sys_ms,
+      traffic: trafficResult,
+    };
+  }
+
   /** Runs one case: rounds x tools, fresh namespace each time. */
   runCase(c) {
     const tools = c.tools.filter((t) => {
@@ -142,6 +220,7 @@ export class Bench {
       what: c.what,
       params: c.params,
       primary: c.primary,
+      rate: c.rate,
       skipped,
       tools: tools.map((t) => ({ id: t.id, label: t.label, kind: t.kind, timed: t.timed, note: t.note, runs: results.get(t.id), stall: profiles[t.id]?.stall, profile: profiles[t.id]?.profile })),
     };
@@ -172,7 +251,9 @@ export class Bench {
       c.setup?.(ctx);
       this.settle();
       const spec = tool.command(ctx);
-      const r = this.exec(spec.ns === undefined ? ns : spec.ns, spec.argv, { input: spec.input, env: { ...spec.env, ...env } });
+      const where = spec.ns === undefined ? ns : spec.ns;
+      const opts = { input: spec.input, env: { ...spec.env, ...env } };
+      const r = c.traffic ? this.execWithTraffic(where, spec.argv, { ...opts, ready: tool.ready, graceMs: c.graceMs, traffic: () => c.traffic(ctx) }) : this.exec(where, spec.argv, opts);
       if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
       return read(r);
     } catch (err) {
@@ -186,7 +267,10 @@ export class Bench {
 
   runTool(c, tool, ctx) {
     const spec = tool.command(ctx);
-    const r = this.exec(spec.ns === undefined ? ctx.ns : spec.ns, spec.argv, { input: spec.input, env: spec.env, timeoutMs: spec.timeoutMs });
+    const where = spec.ns === undefined ? ctx.ns : spec.ns;
+    const opts = { input: spec.input, env: spec.env, timeoutMs: spec.timeoutMs };
+    // Capture cases (c.traffic): the tool runs while the case makes traffic.
+    const r = c.traffic ? this.execWithTraffic(where, spec.argv, { ...opts, ready: tool.ready, graceMs: c.graceMs, traffic: () => c.traffic(ctx) }) : this.exec(where, spec.argv, opts);
     let parsed = {};
     let problem;
     if (r.status !== 0) problem = `exit ${r.status}${r.error ? ` (${r.error})` : ''}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`;

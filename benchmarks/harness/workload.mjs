@@ -79,3 +79,92 @@ export function writeText(path, text) {
   writeFileSync(path, text);
   return path;
 }
+
+// IPVS apply(): the bulk state as data, and its 1% change. Every tool of the
+// apply cases gets the same state from these (nl-lvs as a desired state,
+// ipvsadm as -R input, the check as /proc/net/ip_vs lines).
+//
+// Changed services: max(4, n/100) of them, spread evenly (i = k * floor(n / count)),
+// and for the k-th one, by k % 4:
+//   0 scheduler rr -> wlc                          (ipvsadm -E)
+//   1 destination 0: weight 1 -> 2                 (ipvsadm -e)
+//   2 destination added: destination 0's address, port 8081, masq, weight 1   (ipvsadm -a)
+//   3 the last destination removed                 (ipvsadm -d)
+export const CHANGE_KINDS = ['scheduler', 'weight', 'add', 'remove'];
+
+/** Service index -> kind of change (see above). */
+export function changedServices(n) {
+  const count = Math.min(n, Math.max(4, Math.round(n / 100)));
+  const step = Math.floor(n / count);
+  return new Map(Array.from({ length: count }, (_, k) => [k * step, CHANGE_KINDS[k % 4]]));
+}
+
+/** The bulk state ([{ address, scheduler, destinations: [{ address, port, weight }] }]), with `changes` applied. */
+export function ipvsState(n, d, changes = new Map()) {
+  const state = [];
+  for (let i = 0; i < n; i++) {
+    const destinations = [];
+    for (let j = 0; j < d; j++) destinations.push({ address: destinationAddress(i, j, d), port: 8080, weight: 1 });
+    const s = { address: serviceAddress(i), scheduler: 'rr', destinations };
+    const kind = changes.get(i);
+    if (kind === 'scheduler') s.scheduler = 'wlc';
+    else if (kind === 'weight') destinations[0].weight = 2;
+    else if (kind === 'add') destinations.push({ address: destinations[0].address, port: 8081, weight: 1 });
+    else if (kind === 'remove') destinations.pop();
+    state.push(s);
+  }
+  return state;
+}
+
+/** `ipvsadm -R` input making `state` (TCP port 80, masq destinations). */
+export function restoreOf(state) {
+  const lines = [];
+  for (const s of state) {
+    lines.push(`-A -t ${s.address}:80 -s ${s.scheduler}`);
+    for (const t of s.destinations) lines.push(`-a -t ${s.address}:80 -r ${t.address}:${t.port} -m -w ${t.weight}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `ipvsadm -R` input making the changes only: the edit commands an ipvsadm user would write by hand. */
+export function restoreOfChanges(n, d, changes) {
+  const lines = [];
+  for (const [i, kind] of changes) {
+    const vip = `${serviceAddress(i)}:80`;
+    const first = destinationAddress(i, 0, d);
+    if (kind === 'scheduler') lines.push(`-E -t ${vip} -s wlc`);
+    else if (kind === 'weight') lines.push(`-e -t ${vip} -r ${first}:8080 -m -w 2`);
+    else if (kind === 'add') lines.push(`-a -t ${vip} -r ${first}:8081 -m -w 1`);
+    else lines.push(`-d -t ${vip} -r ${destinationAddress(i, d - 1, d)}:8080`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** How /proc/net/ip_vs shows `state`, one normalized line per object (see procIpvsLines). */
+export function expectedProcLines(state) {
+  const hex = (addr, port) => `${addr.split('.').map((b) => Number(b).toString(16).padStart(2, '0')).join('').toUpperCase()}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
+  const lines = [];
+  for (const s of state) {
+    const svc = `TCP ${hex(s.address, 80)}`;
+    lines.push(`${svc} ${s.scheduler}`);
+    for (const t of s.destinations) lines.push(`${svc} -> ${hex(t.address, t.port)} Masq ${t.weight}`);
+  }
+  return lines;
+}
+
+/** /proc/net/ip_vs text as the lines expectedProcLines() makes (counters dropped). */
+export function procIpvsLines(text) {
+  const lines = [];
+  let svc;
+  for (const line of text.split('\n')) {
+    const s = line.match(/^(TCP|UDP|SCTP)\s+([0-9A-F]{8}:[0-9A-F]{4}) (\S+)/);
+    if (s) {
+      svc = `${s[1]} ${s[2]}`;
+      lines.push(`${svc} ${s[3]}`);
+      continue;
+    }
+    const t = line.match(/^\s+-> ([0-9A-F]{8}:[0-9A-F]{4})\s+(\S+)\s+(\d+)/);
+    if (t && svc) lines.push(`${svc} -> ${t[1]} ${t[2]} ${t[3]}`);
+  }
+  return lines;
+}

@@ -100,18 +100,17 @@ const BUILDERS: Record<OpName, Builder> = {
   'fdb.delete': (o) => fdbRequest('delete', o as FdbSpec),
 };
 
-/** Re-labels errors from operation `i` so they name it: 'ops[3].dst'. */
-function inOp<T>(i: number, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ValidationError) {
-      const detail = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
-      throw new ValidationError(`ops[${i}].${err.field}`, detail);
-    }
-    if (err instanceof MissingLink) throw noSuchLink(err.link, `ops[${i}].${err.field}`);
-    throw err;
+/**
+ * An error from operation `i`, re-labelled to name it: 'ops[3].dst'. Callers
+ * use try/catch around their loop body rather than a closure per operation.
+ */
+function opError(i: number, err: unknown): unknown {
+  if (err instanceof ValidationError) {
+    const detail = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+    return new ValidationError(`ops[${i}].${err.field}`, detail);
   }
+  if (err instanceof MissingLink) return noSuchLink(err.link, `ops[${i}].${err.field}`);
+  return err;
 }
 
 /** Thrown while writing when a device name did not resolve; turned into ENODEV naming the field. */
@@ -198,21 +197,35 @@ export async function sendRequests(
 ): Promise<BatchResult<never>[]> {
   if (!options.stopOnError) {
     const w = new MessageWriter(Math.max(4096, requests.length * 96));
-    const describes = new Map<string, Describe>();
-    const ends: number[] = [];
-    requests.forEach((r, i) => {
+    // describes[m] explains errors of message m (the connection passes its index).
+    const describes: Describe[] = [];
+    const ends: number[] = new Array(requests.length);
+    let onePerRequest = true;
+    for (let i = 0; i < requests.length; i++) {
       const first = w.messages.length;
-      const describe = inOp(i, () => r.write(w, ifindex));
-      for (let m = first; m < w.messages.length; m++) describes.set(w.messages[m]!.what, describe);
-      ends.push(w.messages.length);
-    });
-    const results = await conn.batch<never>(w, { ...options, describe: (errno, what) => describes.get(what)?.(errno, what) });
+      let describe: Describe;
+      try {
+        describe = requests[i]!.write(w, ifindex);
+      } catch (err) {
+        throw opError(i, err);
+      }
+      const end = w.messages.length;
+      for (let m = first; m < end; m++) describes.push(describe);
+      if (end !== first + 1) onePerRequest = false;
+      ends[i] = end;
+    }
+    const results = await conn.batch<never>(w, { ...options, describe: (errno, what, index) => describes[index]?.(errno, what, index) });
+    // The usual case, one message per request: the results are already one per request.
+    if (onePerRequest) return results;
     return ends.map((end, i) => fold(results.slice(i === 0 ? 0 : ends[i - 1], end)));
   }
   const writers = requests.map((r, i) => {
     const w = new MessageWriter(256);
-    const describe = inOp(i, () => r.write(w, ifindex));
-    return { w, describe };
+    try {
+      return { w, describe: r.write(w, ifindex) };
+    } catch (err) {
+      throw opError(i, err);
+    }
   });
   const results: BatchResult<never>[] = [];
   for (const { w, describe } of writers) {
@@ -236,17 +249,25 @@ export async function runBatch(
   if (!Array.isArray(ops)) throw new ValidationError('ops', 'must be an array of operations');
   // Filled after validation, before any write: link ops read their namespace files from it.
   const fds = new Map<string, number>();
-  const requests = ops.map((op, i) =>
-    inOp(i, () => {
+  const requests: BatchRequest[] = [];
+  const devs = new Set<DevRef>(); // 50k fdb entries usually name one device
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    let request: BatchRequest;
+    try {
       const name = op !== null && typeof op === 'object' ? (op as { op?: unknown }).op : undefined;
       const build = typeof name === 'string' && Object.hasOwn(BUILDERS, name) ? BUILDERS[name as OpName] : undefined;
       if (build === undefined) throw new ValidationError('op', `unknown operation ${showValue(name)} (${Object.keys(BUILDERS).join(', ')})`);
-      return build(op, fds);
-    }),
-  );
-  const ifindex = await resolveDevs(links, requests.flatMap((r) => r.devs), options);
+      request = build(op, fds);
+    } catch (err) {
+      throw opError(i, err);
+    }
+    requests.push(request);
+    for (const d of request.devs) devs.add(d);
+  }
+  const ifindex = await resolveDevs(links, devs, options);
   try {
-    for (const r of requests) for (const path of r.namespaces ?? []) if (!fds.has(path)) fds.set(path, openSync(path, 'r'));
+    for (const r of requests) if (r.namespaces) for (const path of r.namespaces) if (!fds.has(path)) fds.set(path, openSync(path, 'r'));
     return await sendRequests(conn, requests, ifindex, options);
   } finally {
     for (const fd of fds.values()) closeSync(fd);

@@ -16,6 +16,8 @@ import type {
 import { getService, listServices } from '../families/ipvs/service.js';
 import { listDestinations } from '../families/ipvs/destination.js';
 import { DumpPool, snapshot } from '../families/ipvs/snapshot.js';
+import { BulkDump } from '../protocol/bulk-dump.js';
+import { DumpChannel } from '../transport/dump-channel.js';
 import {
   runOne, runOps, type DestinationKey, type IpvsOp, type IpvsOpResult, type IpvsWriteOptions, type IpvsBatchOptions, type IpvsContext,
 } from '../families/ipvs/ops.js';
@@ -25,9 +27,10 @@ import type { IpvsDesiredState } from '../desired/ipvs-desired.js';
 
 export interface IpvsOptions extends ConnectionOptions {
   /**
-   * Extra sockets snapshot() and batch reads may open (lazily, then reused)
-   * to run per-service destination dumps side by side. Default 3; 0 keeps
-   * everything on the one socket.
+   * Extra sockets batch reads may open (lazily, then reused) to run
+   * per-service destination dumps side by side. Default 3. snapshot() opens
+   * one more (a dump channel with its own thread, which runs all the
+   * per-service dumps in a few native calls). 0 keeps everything on the one socket.
    */
   dumpSockets?: number;
 }
@@ -44,6 +47,8 @@ export class Ipvs {
 
   /** Sockets for side-by-side dumps (snapshot, reads before batch edits). */
   private readonly pool: DumpPool;
+  /** The per-service dumps of snapshot(), on a dump channel opened on first use. */
+  private readonly bulk?: BulkDump;
   private readonly ctx: IpvsContext;
 
   constructor(options: IpvsOptions = {}) {
@@ -55,6 +60,10 @@ export class Ipvs {
     this.netns = options.netns;
     this.family = new IpvsFamily(this.conn);
     this.pool = new DumpPool(this.conn, () => new Connection(NETLINK_GENERIC, connection), dumpSockets);
+    if (dumpSockets > 0) {
+      const timeout = this.conn.defaultTimeout;
+      this.bulk = new BulkDump(() => new DumpChannel(NETLINK_GENERIC, { netns: options.netns, timeout }, 'open a dump channel (IPVS)'), timeout);
+    }
     this.ctx = { family: this.family, pool: this.pool };
   }
 
@@ -140,7 +149,7 @@ export class Ipvs {
 
   /** Every service with its destinations and counters (`ipvsadm -Ln --stats`), in one call. */
   snapshot(options: DumpOptions = {}): Promise<ServiceWithDestinations[]> {
-    return snapshot(this.family, this.pool, options);
+    return snapshot(this.family, this.pool, this.bulk, options);
   }
 
   /**
@@ -188,6 +197,7 @@ export class Ipvs {
 
   close(): void {
     this.pool.close();
+    this.bulk?.close();
     this.conn.close();
   }
 

@@ -2,26 +2,40 @@
 // reads typed values straight from the kernel's bytes. Attributes the caller
 // does not know stay available raw, so a newer kernel never breaks decoding.
 import { DecodeError } from '../protocol/errors.js';
+import { NLA_TYPE_MASK } from '../uapi/netlink.js';
+import { bytesToIp } from './address.js';
 
 const NLA_HDRLEN = 4;
-const NLA_TYPE_MASK = 0x3fff; // strips NLA_F_NESTED and NLA_F_NET_BYTEORDER
 
 export interface RawAttribute {
   type: number;
   data: Buffer;
 }
 
+/**
+ * An unsigned counter of `size` bytes at `at` (8 or 4; shorter reads as 0).
+ * Built from two u32 words: zero costs no bigint and a value below 2^32 one,
+ * where readBigUInt64LE makes four.
+ */
+export function counterAt(buf: Buffer, at: number, size: number): bigint {
+  if (size < 4) return 0n;
+  const lo = buf.readUInt32LE(at);
+  const hi = size >= 8 ? buf.readUInt32LE(at + 4) : 0;
+  if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 export class AttrTable {
   /** Offsets of each attribute's payload, and its length; -1 when absent. */
   private readonly start: number[] = [];
   private readonly size: number[] = [];
-  /** Every type seen, in order, for raw access and unknown-attribute passthrough. */
-  readonly types: number[] = [];
 
+  // Only the first occurrence of each type is indexed; each() and unknown()
+  // walk the bytes again (rarely needed, and it keeps a decode to 2 arrays).
   constructor(
     readonly buf: Buffer,
     private readonly from: number,
-    to: number,
+    private readonly to: number,
   ) {
     let pos = from;
     while (pos + NLA_HDRLEN <= to) {
@@ -36,9 +50,15 @@ export class AttrTable {
         this.start[type] = pos + NLA_HDRLEN;
         this.size[type] = len - NLA_HDRLEN;
       }
-      this.types.push(type);
       pos += (len + 3) & ~3;
     }
+  }
+
+  /** Every type, in order, repeats included. */
+  get types(): number[] {
+    const out: number[] = [];
+    for (const a of this.each()) out.push(a.type);
+    return out;
   }
 
   has(type: number): boolean {
@@ -82,6 +102,16 @@ export class AttrTable {
     const at = this.need(type, 8);
     return at === undefined ? undefined : this.buf.readBigUInt64LE(at);
   }
+  /** An unsigned counter of whatever width the kernel sent (see counterAt). */
+  counter(type: number): bigint | undefined {
+    const at = this.start[type];
+    return at === undefined ? undefined : counterAt(this.buf, at, this.size[type]!);
+  }
+  /** An IPv4 (4 bytes) or IPv6 (16 bytes) address as text, read in place. */
+  ip(type: number, family: 4 | 6): string | undefined {
+    const at = this.need(type, family === 4 ? 4 : 16);
+    return at === undefined ? undefined : bytesToIp(this.buf, at, family === 4 ? 4 : 16);
+  }
   /** A flag attribute: present or not. */
   flag(type: number): boolean {
     return this.start[type] !== undefined;
@@ -101,6 +131,15 @@ export class AttrTable {
     if (at === undefined) return undefined;
     return this.buf.subarray(at, at + this.size[type]!);
   }
+  /** Where an attribute's payload starts in `buf`, or -1 when absent (for walking a nest without a table). */
+  offsetOf(type: number): number {
+    return this.start[type] ?? -1;
+  }
+  /** An attribute's payload length (0 when absent). */
+  lengthOf(type: number): number {
+    return this.size[type] ?? 0;
+  }
+
   /** A nested attribute's own table. */
   nested(type: number): AttrTable | undefined {
     const at = this.start[type];
@@ -110,21 +149,24 @@ export class AttrTable {
 
   /** Every attribute in order, repeats included (multipath hops, lists). */
   *each(): IterableIterator<RawAttribute> {
-    let pos = this.from;
-    for (const type of this.types) {
+    // The constructor checked every length, so the walk cannot go wrong.
+    for (let pos = this.from; pos + NLA_HDRLEN <= this.to; ) {
       const len = this.buf.readUInt16LE(pos);
-      yield { type, data: this.buf.subarray(pos + NLA_HDRLEN, pos + len) };
+      yield { type: this.buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK, data: this.buf.subarray(pos + NLA_HDRLEN, pos + len) };
       pos += (len + 3) & ~3;
     }
   }
 
-  /** Attributes whose type is not in `known`, copied so they outlive the datagram. */
+  /** Attributes whose type is not in `known`, repeats included, copied so they outlive the datagram. */
   unknown(known: ReadonlySet<number>): RawAttribute[] | undefined {
     let out: RawAttribute[] | undefined;
-    for (const type of this.types) {
-      if (known.has(type)) continue;
-      const data = this.bytes(type)!;
-      (out ??= []).push({ type, data: Buffer.from(data) });
+    for (let pos = this.from; pos + NLA_HDRLEN <= this.to; ) {
+      const len = this.buf.readUInt16LE(pos);
+      const type = this.buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
+      if (!known.has(type)) {
+        (out ??= []).push({ type, data: Buffer.from(this.buf.subarray(pos + NLA_HDRLEN, pos + len)) });
+      }
+      pos += (len + 3) & ~3;
     }
     return out;
   }

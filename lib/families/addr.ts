@@ -2,7 +2,7 @@
 // rtnetlink object shares: device references, CIDR prefixes, scopes, ranges.
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipFamily, ipToBytes, bytesToIp, type IpFamily } from '../codec/address.js';
+import { ipFamily, ipToBytes, parseIpv4, bytesToIp, type IpFamily } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
@@ -281,18 +281,18 @@ export function addressRequest(action: AddressAction, spec: AddressSpec): RtnlRe
   const dev = validateDev(spec.dev);
   const local = parsePrefix(spec.address, 'address', spec.prefix);
   const deleting = action === 'delete';
-  const peer = spec.peer === undefined ? undefined : ipToBytes(spec.peer, 'peer');
-  if (peer && ipFamily(spec.peer!, 'peer') !== local.family) throw new ValidationError('peer', 'must be of the same family as the address');
-  let broadcast: Buffer | undefined;
+  // Checked here, parsed again by write() straight into the message.
+  const peer = spec.peer;
+  if (peer !== undefined && ipFamily(peer, 'peer') !== local.family) throw new ValidationError('peer', 'must be of the same family as the address');
+  let broadcast: number | undefined; // IPv4, as a u32
   if (spec.broadcast !== undefined) {
     if (local.family !== 4) throw new ValidationError('broadcast', 'IPv6 has no broadcast addresses');
     if (spec.broadcast === '+') {
-      broadcast = Buffer.from(local.bytes);
       const host = local.length >= 32 ? 0 : 0xffffffff >>> local.length;
-      broadcast.writeUInt32BE((broadcast.readUInt32BE(0) | host) >>> 0);
+      broadcast = (local.bytes.readUInt32BE(0) | host) >>> 0;
     } else {
       if (ipFamily(spec.broadcast, 'broadcast') !== 4) throw new ValidationError('broadcast', 'must be an IPv4 address');
-      broadcast = ipToBytes(spec.broadcast, 'broadcast');
+      broadcast = parseIpv4(spec.broadcast);
     }
   }
   if (spec.label !== undefined) {
@@ -333,9 +333,9 @@ export function addressRequest(action: AddressAction, spec: AddressSpec): RtnlRe
       w.u8(afOf(local.family)).u8(local.length).u8((flags ?? 0) & 0xff).u8(scope ?? RT_SCOPE_UNIVERSE).u32(index);
       w.attrBytes(IFA_LOCAL, local.bytes, 'address');
       // Without a peer the kernel wants IFA_ADDRESS = IFA_LOCAL; on delete it also makes the prefix part of the match.
-      if (peer) w.attrBytes(IFA_ADDRESS, peer, 'peer');
+      if (peer !== undefined) w.attrIp(IFA_ADDRESS, peer, 'peer');
       else if (!deleting || spec.prefix !== undefined || spec.address.includes('/')) w.attrBytes(IFA_ADDRESS, local.bytes, 'address');
-      if (broadcast) w.attrBytes(IFA_BROADCAST, broadcast, 'broadcast');
+      if (broadcast !== undefined) w.attrBe32(IFA_BROADCAST, broadcast, 'broadcast');
       if (spec.label !== undefined) w.attrString(IFA_LABEL, spec.label, 'label');
       if (flags !== undefined && !deleting) w.attrU32(IFA_FLAGS, flags, 'flags');
       if (cacheinfo) w.attrBytes(IFA_CACHEINFO, cacheinfo, 'validLifetime');

@@ -5,13 +5,13 @@
 //   permanent = NUD_PERMANENT (+NOARP): a local entry on a bridge; vxlan: never ages.
 //   static    = NUD_NOARP (+REACHABLE): a bridge entry that does not age.
 //   dynamic   = NUD_REACHABLE: ages like a learned entry.
-import { MessageWriter } from '../codec/writer.js';
+import { MessageWriter, type MessageLabel } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipToBytes, bytesToIp, bytesToMac, macToBytes } from '../codec/address.js';
+import { ipFamily, bytesToIp, bytesToMac, macValue } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
-import { type DevRef, type RtnlRequest, validateDev, intIn, rawUnknown } from './addr.js';
+import { type DevRef, type RtnlRequest, type ResolveIfindex, validateDev, intIn, rawUnknown } from './addr.js';
 import { decodeCacheInfo, type NeighCacheInfo } from './neigh.js';
 import {
   NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_VLAN, NDA_PORT, NDA_VNI, NDA_IFINDEX, NDA_MASTER, NDA_LINK_NETNSID,
@@ -21,7 +21,7 @@ import {
 } from '../uapi/neighbour.js';
 import { NDMSG_LEN, RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH } from '../uapi/rtnetlink.js';
 import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND } from '../uapi/netlink.js';
-import { AF_BRIDGE, ETH_ALEN } from '../uapi/linux.js';
+import { AF_BRIDGE } from '../uapi/linux.js';
 
 export type FdbState = 'permanent' | 'static' | 'dynamic';
 const STATE_BITS: Record<FdbState, number> = {
@@ -154,31 +154,93 @@ export function decodeFdb(msg: Message): FdbEntry | undefined {
 }
 
 export type FdbAction = 'add' | 'append' | 'replace' | 'delete';
+const NL_FLAGS: Record<FdbAction, number> = {
+  add: NLM_F_CREATE | NLM_F_EXCL,
+  append: NLM_F_CREATE | NLM_F_APPEND,
+  replace: NLM_F_CREATE | NLM_F_REPLACE,
+  delete: 0,
+};
 
 export function describeFdb(text: string): Describe {
-  return (errno) => {
-    if (errno === -17) return `${text} already exists`;
-    if (errno === -2) return `no ${text}`;
-    if (errno === -19) return `no such link for ${text}`;
-    if (errno === -95) return `${text}: the device has no such forwarding database`;
-    return undefined;
-  };
+  return (errno) => fdbErrorText(errno, text);
+}
+
+function fdbErrorText(errno: number, text: string): string | undefined {
+  if (errno === -17) return `${text} already exists`;
+  if (errno === -2) return `no ${text}`;
+  if (errno === -19) return `no such link for ${text}`;
+  if (errno === -95) return `${text}: the device has no such forwarding database`;
+  return undefined;
+}
+
+// Every fdb message says `${action} ${text}` (FdbRequest.what), so one function
+// explains them all, with no closure per entry.
+const describeFdbMessage: Describe = (errno, what) => fdbErrorText(errno, what.slice(what.indexOf(' ') + 1));
+
+/**
+ * One validated fdb operation. A batch holds 50k of these until the last ack,
+ * so it is one small object: no closure, and no text until an error asks for
+ * it (it is its message's label, see MessageWriter.endLabelled).
+ */
+class FdbRequest implements RtnlRequest, MessageLabel {
+  constructor(
+    private readonly action: FdbAction,
+    private readonly dev: DevRef,
+    private readonly mac: string,
+    private readonly dst: string | undefined,
+    private readonly state: number,
+    private readonly flags: number,
+    private readonly vlan: number | undefined,
+    private readonly nhid: number | undefined,
+    private readonly port: number | undefined,
+    private readonly vni: number | undefined,
+    private readonly srcVni: number | undefined,
+    private readonly via: DevRef | undefined,
+  ) {}
+
+  get devs(): DevRef[] {
+    return this.via === undefined ? [this.dev] : [this.dev, this.via];
+  }
+
+  /** "add fdb entry 02:00:00:00:00:01 dst 192.0.2.1 vlan 10 on vx0" */
+  get what(): string {
+    const { action, mac, dst, vlan, dev } = this;
+    return `${action} fdb entry ${mac}${dst ? ` dst ${dst}` : ''}${vlan ? ` vlan ${vlan}` : ''} on ${dev}`;
+  }
+
+  write(w: MessageWriter, ifindex: ResolveIfindex): Describe {
+    const action = this.action;
+    w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
+    w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(this.dev, 'dev')).u16(this.state).u8(this.flags).u8(0);
+    w.attrMac(NDA_LLADDR, this.mac, 'mac');
+    if (this.dst !== undefined) w.attrIp(NDA_DST, this.dst, 'dst');
+    if (this.vlan !== undefined) w.attrU16(NDA_VLAN, this.vlan, 'vlan');
+    if (this.nhid !== undefined) w.attrU32(NDA_NH_ID, this.nhid, 'nhid');
+    if (this.port !== undefined) w.attrBe16(NDA_PORT, this.port, 'port');
+    if (this.vni !== undefined) w.attrU32(NDA_VNI, this.vni, 'vni');
+    if (this.srcVni !== undefined) w.attrU32(NDA_SRC_VNI, this.srcVni, 'srcVni');
+    if (this.via !== undefined) w.attrU32(NDA_IFINDEX, ifindex(this.via, 'via'), 'via');
+    w.endLabelled(this);
+    return describeFdbMessage;
+  }
 }
 
 /** Validates an fdb operation; nothing is written until the request's write(). */
 export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   if (spec === null || typeof spec !== 'object') throw new ValidationError('fdb', 'an fdb spec object is required');
   const dev = validateDev(spec.dev);
-  const mac = macToBytes(spec.mac, 'mac');
-  if (mac.length !== ETH_ALEN) throw new ValidationError('mac', 'must have 6 bytes');
-  const dst = spec.dst === undefined ? undefined : ipToBytes(spec.dst, 'dst');
+  // Checked here, parsed again by write() straight into the message: no Buffer per entry.
+  const mac = spec.mac;
+  macValue(mac, 'mac');
+  const dst = spec.dst;
+  if (dst !== undefined) ipFamily(dst, 'dst');
   const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
   const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
   const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
   const via = spec.via === undefined ? undefined : validateDev(spec.via, 'via');
   const vlan = spec.vlan === undefined ? undefined : intIn(spec.vlan, 'vlan', 1, 4094);
   const nhid = spec.nhid === undefined ? undefined : intIn(spec.nhid, 'nhid', 1, 0xffffffff);
-  if (nhid !== undefined && (dst || port !== undefined || vni !== undefined)) {
+  if (nhid !== undefined && (dst !== undefined || port !== undefined || vni !== undefined)) {
     throw new ValidationError('nhid', 'a nexthop group replaces dst, port and vni: give one or the other');
   }
   if (spec.state !== undefined && STATE_BITS[spec.state] === undefined) {
@@ -192,26 +254,7 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   if (spec.sticky) flags |= NTF_STICKY;
   if (spec.externLearn) flags |= NTF_EXT_LEARNED;
   if (spec.router) flags |= NTF_ROUTER;
-  const text = `fdb entry ${spec.mac}${spec.dst ? ` dst ${spec.dst}` : ''}${vlan ? ` vlan ${vlan}` : ''} on ${dev}`;
-  const devs = via === undefined ? [dev] : [dev, via];
-  return {
-    devs,
-    write(w, ifindex) {
-      const nl = { add: NLM_F_CREATE | NLM_F_EXCL, append: NLM_F_CREATE | NLM_F_APPEND, replace: NLM_F_CREATE | NLM_F_REPLACE, delete: 0 }[action];
-      w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | nl);
-      w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(dev, 'dev')).u16(state).u8(flags).u8(0);
-      w.attrBytes(NDA_LLADDR, mac, 'mac');
-      if (dst) w.attrBytes(NDA_DST, dst, 'dst');
-      if (vlan !== undefined) w.attrU16(NDA_VLAN, vlan, 'vlan');
-      if (nhid !== undefined) w.attrU32(NDA_NH_ID, nhid, 'nhid');
-      if (port !== undefined) w.attrBe16(NDA_PORT, port, 'port');
-      if (vni !== undefined) w.attrU32(NDA_VNI, vni, 'vni');
-      if (srcVni !== undefined) w.attrU32(NDA_SRC_VNI, srcVni, 'srcVni');
-      if (via !== undefined) w.attrU32(NDA_IFINDEX, ifindex(via, 'via'), 'via');
-      w.end(`${action} ${text}`);
-      return describeFdb(text);
-    },
-  };
+  return new FdbRequest(action, dev, mac, dst, state, flags, vlan, nhid, port, vni, srcVni, via);
 }
 
 export interface FdbListFilter {

@@ -2,7 +2,7 @@
 // (The same messages with AF_BRIDGE are the forwarding database: see fdb.ts.)
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipToBytes, bytesToIp, bytesToMac, ipFamily, type IpFamily } from '../codec/address.js';
+import { bytesToIp, bytesToMac, ipFamily, type IpFamily } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
@@ -132,6 +132,7 @@ export function lladdrToBytes(text: unknown, field: string): Buffer {
 }
 
 export type NeighbourAction = 'add' | 'replace' | 'delete';
+const NL_FLAGS: Record<NeighbourAction, number> = { add: NLM_F_CREATE | NLM_F_EXCL, replace: NLM_F_CREATE | NLM_F_REPLACE, delete: 0 };
 
 export function describeNeighbour(text: string): Describe {
   return (errno) => {
@@ -146,8 +147,9 @@ export function describeNeighbour(text: string): Describe {
 export function neighbourRequest(action: NeighbourAction, spec: NeighbourSpec): RtnlRequest {
   if (spec === null || typeof spec !== 'object') throw new ValidationError('neighbour', 'a neighbour spec object is required');
   const dev = validateDev(spec.dev);
-  const family = ipFamily(spec.dst, 'dst');
-  const dst = ipToBytes(spec.dst, 'dst');
+  // Checked here, parsed again by write() straight into the message.
+  const dst = spec.dst;
+  const family = ipFamily(dst, 'dst');
   const proxy = spec.proxy === true;
   if (proxy && spec.lladdr !== undefined) throw new ValidationError('lladdr', 'proxy entries have no link-layer address');
   const lladdr = spec.lladdr === undefined ? undefined : lladdrToBytes(spec.lladdr, 'lladdr');
@@ -161,14 +163,13 @@ export function neighbourRequest(action: NeighbourAction, spec: NeighbourSpec): 
   if (spec.router) flags |= NTF_ROUTER;
   if (spec.externLearned) flags |= NTF_EXT_LEARNED;
   const protocol = spec.protocol === undefined ? undefined : intIn(spec.protocol, 'protocol', 0, 255);
-  const text = `${proxy ? 'proxy ' : ''}neighbour ${spec.dst} on ${dev}`;
+  const text = `${proxy ? 'proxy ' : ''}neighbour ${dst} on ${dev}`;
   return {
     devs: [dev],
     write(w, ifindex) {
-      const nl = { add: NLM_F_CREATE | NLM_F_EXCL, replace: NLM_F_CREATE | NLM_F_REPLACE, delete: 0 }[action];
-      w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | nl);
+      w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
       w.u8(afOf(family)).u8(0).u16(0).i32(ifindex(dev, 'dev')).u16(action === 'delete' ? 0 : state).u8(flags).u8(0);
-      w.attrBytes(NDA_DST, dst, 'dst');
+      w.attrIp(NDA_DST, dst, 'dst');
       if (lladdr && action !== 'delete') w.attrBytes(NDA_LLADDR, lladdr, 'lladdr');
       if (protocol !== undefined && action !== 'delete') w.attrU8(NDA_PROTOCOL, protocol, 'protocol');
       if (spec.managed && action !== 'delete') w.attrU32(NDA_FLAGS_EXT, NTF_EXT_MANAGED, 'managed');

@@ -1,7 +1,7 @@
 // RTM_*ROUTE: IPv4 and IPv6 routes, single-hop and multipath (RTA_MULTIPATH).
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipFamily, ipToBytes, bytesToIp, type IpFamily } from '../codec/address.js';
+import { ipFamily, bytesToIp, type IpFamily } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
@@ -210,19 +210,26 @@ export function decodeRoute(msg: Message): Route | undefined {
 }
 
 export type RouteAction = 'add' | 'replace' | 'append' | 'delete';
+const NL_FLAGS: Record<RouteAction, number> = {
+  add: NLM_F_CREATE | NLM_F_EXCL,
+  replace: NLM_F_CREATE | NLM_F_REPLACE,
+  append: NLM_F_CREATE | NLM_F_APPEND,
+  delete: 0,
+};
 
 interface Hop {
-  gateway?: Buffer;
-  gatewayText?: string;
+  /** Validated text; write() parses it straight into the message. */
+  gateway?: string;
   dev?: DevRef;
   weight?: number;
   onlink: boolean;
 }
 
-function gatewayOf(text: unknown, family: IpFamily, field: string): Buffer {
+/** The address text once it is known to be an IP of the route's family. */
+function gatewayOf(text: unknown, family: IpFamily, field: string): string {
   const f = ipFamily(text as string, field);
   if (f !== family) throw new ValidationError(field, `an IPv${f} gateway for an IPv${family} route is not supported`);
-  return ipToBytes(text as string, field);
+  return text as string;
 }
 
 function routeText(dst: Prefix | undefined, family: IpFamily, table: number): string {
@@ -271,7 +278,6 @@ export function routeRequest(action: RouteAction, spec: RouteSpec): RtnlRequest 
       if (h.gateway === undefined && h.dev === undefined) throw new ValidationError(f, 'needs a gateway or a dev');
       hops.push({
         gateway: h.gateway === undefined ? undefined : gatewayOf(h.gateway, family, `${f}.gateway`),
-        gatewayText: h.gateway,
         dev: h.dev === undefined ? undefined : validateDev(h.dev, `${f}.dev`),
         weight: h.weight === undefined ? undefined : intIn(h.weight, `${f}.weight`, 1, 256),
         onlink: h.onlink === true,
@@ -292,30 +298,29 @@ export function routeRequest(action: RouteAction, spec: RouteSpec): RtnlRequest 
   return {
     devs,
     write(w, ifindex) {
-      const nl = { add: NLM_F_CREATE | NLM_F_EXCL, replace: NLM_F_CREATE | NLM_F_REPLACE, append: NLM_F_CREATE | NLM_F_APPEND, delete: 0 }[action];
-      w.begin(deleting ? RTM_DELROUTE : RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | nl);
+      w.begin(deleting ? RTM_DELROUTE : RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
       w.u8(afOf(family)).u8(dst?.length ?? 0).u8(0).u8(0);
       w.u8(table < 256 ? table : RT_TABLE_UNSPEC).u8(protocol).u8(scope).u8(type);
       w.u32(spec.onlink === true ? RTNH_F_ONLINK : 0);
       if (table >= 256) w.attrU32(RTA_TABLE, table, 'table');
       if (dst && dst.length > 0) w.attrBytes(RTA_DST, dst.bytes, 'dst');
-      if (gateway) w.attrBytes(RTA_GATEWAY, gateway, 'gateway');
+      if (gateway !== undefined) w.attrIp(RTA_GATEWAY, gateway, 'gateway');
       if (dev !== undefined) w.attrU32(RTA_OIF, ifindex(dev, 'dev'), 'dev');
       if (metric !== undefined) w.attrU32(RTA_PRIORITY, metric, 'metric');
-      if (src) w.attrBytes(RTA_PREFSRC, src, 'src');
+      if (src !== undefined) w.attrIp(RTA_PREFSRC, src, 'src');
       if (hops.length > 0) {
         const nest = w.nestPlain(RTA_MULTIPATH, 'nexthops');
         hops.forEach((h, i) => {
           // rtnh_len covers the struct and the hop's own attributes, known up front.
-          const attrs = h.gateway ? (4 + h.gateway.length + 3) & ~3 : 0;
+          const attrs = h.gateway === undefined ? 0 : 4 + (family === 4 ? 4 : 16);
           w.u16(RTNEXTHOP_LEN + attrs).u8(h.onlink ? RTNH_F_ONLINK : 0).u8((h.weight ?? 1) - 1);
           w.i32(h.dev === undefined ? 0 : ifindex(h.dev, `nexthops[${i}].dev`));
-          if (h.gateway) w.attrBytes(RTA_GATEWAY, h.gateway, `nexthops[${i}].gateway`);
+          if (h.gateway !== undefined) w.attrIp(RTA_GATEWAY, h.gateway, `nexthops[${i}].gateway`);
         });
         w.endNest(nest);
       }
       w.end(`${action} ${text}`);
-      return describeRoute(text, spec.gateway ?? hops.find((h) => h.gatewayText)?.gatewayText);
+      return describeRoute(text, spec.gateway ?? hops.find((h) => h.gateway)?.gateway);
     },
   };
 }

@@ -8,7 +8,7 @@ import { NetlinkError } from '../protocol/errors.js';
 import { beginIpvs } from '../families/ipvs/service.js';
 import { IPVS_CMD_GET_SERVICE } from '../uapi/ip_vs.js';
 import { NETLINK_GENERIC, NLM_F_REQUEST, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_ERROR, NLMSG_DONE, NLMSG_HDRLEN } from '../uapi/netlink.js';
-import { DumpChannel, DATAGRAM_ROOM, REPLY_HEADER } from './dump-channel.js';
+import { DumpChannel, DATAGRAM_ROOM, REPLY_HEADER } from '../transport/dump-channel.js';
 import { ReplyBuffer, RequestBuffer } from './raw.js';
 import { ServiceSlots, DestinationSlots, REQUEST_STRIDE } from './ipvs-slots.js';
 

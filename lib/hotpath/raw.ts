@@ -4,7 +4,7 @@
 // two u32 words. Nothing here allocates, so a poll can walk thousands of
 // messages without making a JS object.
 import { endianness } from 'node:os';
-import { REPLY_HEADER } from './dump-channel.js';
+import { REPLY_HEADER } from '../transport/dump-channel.js';
 
 const NLA_TYPE_MASK = 0x3fff;
 /** Word order of a u64 in memory. */

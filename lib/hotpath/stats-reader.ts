@@ -35,7 +35,7 @@ import { NetlinkError, DecodeError, ValidationError, SocketClosedError } from '.
 import { resolveFamily } from '../families/genl.js';
 import { IPVS_GENL_NAME } from '../uapi/ip_vs.js';
 import { NETLINK_GENERIC, NETLINK_ROUTE } from '../uapi/netlink.js';
-import { DumpChannel, DATAGRAM_ROOM, REPLY_HEADER, isOutOfRoom } from './dump-channel.js';
+import { DumpChannel, DATAGRAM_ROOM, REPLY_HEADER, isOutOfRoom } from '../transport/dump-channel.js';
 import { ReplyBuffer, RequestBuffer } from './raw.js';
 import type { ServiceSlots, DestinationSlots } from './ipvs-slots.js';
 import { IpvsExchange } from './ipvs-exchange.js';

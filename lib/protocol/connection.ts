@@ -42,8 +42,12 @@ export interface DumpOptions extends RequestOptions {
 /** Turns one reply message into a value, or undefined to skip it. */
 export type Decoder<T> = (msg: Message) => T | undefined;
 
-/** Explains an errno for one operation better than strerror ("service … already exists"). */
-export type Describe = (errno: number, what: string) => string | undefined;
+/**
+ * Explains an errno for one operation better than strerror ("service …
+ * already exists"). `index` is the message's position in its writer, so one
+ * function can serve a whole batch without a lookup table keyed by text.
+ */
+export type Describe = (errno: number, what: string, index: number) => string | undefined;
 
 export type BatchResult<T> =
   | { ok: true; replies: T[] }
@@ -76,14 +80,24 @@ interface Call {
   resolve(): void;
 }
 
+// One per message in flight, and nothing per message beyond it: the outcome
+// goes to the call's sink (one per batch or dump), replies are allocated on
+// the first one. A 50k-message batch made ~4 objects per message before.
 interface Pending {
   call: Call;
   message: WrittenMessage;
+  /** The message's position in its writer. */
+  index: number;
   decode?: Decoder<unknown>;
   describe?: Describe;
-  replies: unknown[];
+  replies: unknown[] | undefined;
   interrupted: boolean;
-  done(error?: Error): void;
+  sink: Sink;
+}
+
+/** Receives each request's outcome, before the request is forgotten. */
+interface Sink {
+  done(p: Pending, error?: Error): void;
 }
 
 const DEFAULT_TIMEOUT = 30_000;
@@ -101,7 +115,8 @@ export class Connection {
   private readonly transport: Transport;
   private readonly pending = new Map<number, Pending>();
   private seq: number;
-  private readonly defaultTimeout: number;
+  /** Milliseconds a request waits when its options name no timeout. */
+  readonly defaultTimeout: number;
   private readonly window: number;
   private inFlight = 0;
   private windowWaiters: Array<() => void> = [];
@@ -188,6 +203,14 @@ export class Connection {
       let failed = false;
       const call = this.startCall(messages.length, options, `${messages[0]!.what}${messages.length > 1 ? ` (+${messages.length - 1} more)` : ''}`, reject, () => resolve(results));
       const seqs: number[] = [];
+      const decode = options.decode as Decoder<unknown> | undefined;
+      const describe = options.describe;
+      const sink: Sink = {
+        done: (p, error) => {
+          results[p.index] = error ? { ok: false, error } : { ok: true, replies: (p.replies ?? []) as T[] };
+          if (error) failed = true;
+        },
+      };
       const send = async (): Promise<void> => {
         let index = 0;
         while (index < messages.length && !call.settled) {
@@ -208,19 +231,7 @@ export class Connection {
             bytes.writeUInt32LE(seq, m.start + 8);
             bytes.writeUInt32LE(0, m.start + 12);
             seqs[index] = seq;
-            const slot = index;
-            this.pending.set(seq, {
-              call,
-              message: m,
-              decode: options.decode as Decoder<unknown> | undefined,
-              describe: options.describe,
-              replies: [],
-              interrupted: false,
-              done: (error) => {
-                results[slot] = error ? { ok: false, error } : { ok: true, replies: this.takeReplies(seq) as T[] };
-                if (error) failed = true;
-              },
-            });
+            this.pending.set(seq, { call, message: m, index, decode, describe, replies: undefined, interrupted: false, sink });
             to = m.start + m.length;
             index++;
           }
@@ -295,24 +306,18 @@ export class Connection {
         throw err;
       }
       this.dumpRunning = seq;
-      this.pending.set(seq, {
-        call,
-        message,
-        decode: decode as Decoder<unknown>,
-        describe: options.describe,
-        replies: [],
-        interrupted: false,
-        done: (error) => {
-          const p = this.pending.get(seq)!;
+      const sink: Sink = {
+        done: (p, error) => {
           interruptedFlag = p.interrupted;
-          replies = p.replies as T[];
+          replies = (p.replies ?? []) as T[];
           if (error) {
             call.settled = true;
             call.cleanup();
             reject(error);
           }
         },
-      });
+      };
+      this.pending.set(seq, { call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink });
       this.inFlight++;
       this.counters.sends++;
       this.counters.messages++;
@@ -387,10 +392,6 @@ export class Connection {
     return this.seq;
   }
 
-  private takeReplies(seq: number): unknown[] {
-    return this.pending.get(seq)?.replies ?? [];
-  }
-
   /** Drops a pending entry without settling its call. */
   private forget(seq: number): void {
     if (this.pending.delete(seq)) this.creditWindow();
@@ -414,7 +415,7 @@ export class Connection {
   private finish(seq: number, error?: Error): void {
     const p = this.pending.get(seq);
     if (p === undefined) return;
-    p.done(error);
+    p.sink.done(p, error);
     this.pending.delete(seq);
     this.creditWindow();
     const call = p.call;
@@ -494,7 +495,7 @@ export class Connection {
         if (msg.flags & NLM_F_DUMP_INTR) p.interrupted = true;
         if (p.decode) {
           const value = p.decode(msg);
-          if (value !== undefined) p.replies.push(value);
+          if (value !== undefined) (p.replies ??= []).push(value);
         }
       }
     }
@@ -502,7 +503,7 @@ export class Connection {
 
   /** Builds the NetlinkError for an NLMSG_ERROR / NLMSG_DONE, with extack and the field it points at. */
   private kernelError(p: Pending, msg: Message, errno: number, isAck: boolean): NetlinkError {
-    return kernelError(msg, errno, isAck, p.message, p.describe?.(-Math.abs(errno), p.message.what));
+    return kernelError(msg, errno, isAck, p.message, p.describe?.(-Math.abs(errno), p.message.what, p.index));
   }
 
   private onSocketError(errno: number): void {

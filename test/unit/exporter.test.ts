@@ -4,7 +4,7 @@
 // per-service traffic, values as ipvsadm showed them; plus escaping and
 // option parsing.
 import { describe, it, expect } from 'vitest';
-import { REPLY_HEADER } from '../../lib/hotpath/dump-channel.js';
+import { REPLY_HEADER } from '../../lib/transport/dump-channel.js';
 import { ReplyBuffer, RequestBuffer } from '../../lib/hotpath/raw.js';
 import { ServiceSlots, DestinationSlots } from '../../lib/hotpath/ipvs-slots.js';
 import { LinkSlots } from '../../lib/hotpath/link-slots.js';

@@ -9,7 +9,7 @@ import { AttrTable } from '../../lib/codec/reader.js';
 import { decodeServiceAttrs } from '../../lib/families/ipvs/service.js';
 import { buildDestinationDump, decodeDestinationAttrs } from '../../lib/families/ipvs/destination.js';
 import { serviceIdOf } from '../../lib/families/ipvs/validate.js';
-import { REPLY_HEADER } from '../../lib/hotpath/dump-channel.js';
+import { REPLY_HEADER } from '../../lib/transport/dump-channel.js';
 import { ReplyBuffer, RequestBuffer } from '../../lib/hotpath/raw.js';
 import { ServiceSlots, DestinationSlots, IPVS_STRIDE, IPVS_RATE_STRIDE, DESTINATION_GAUGE_STRIDE } from '../../lib/hotpath/ipvs-slots.js';
 import { LinkSlots, LINK_STRIDE, LINK_COUNTERS } from '../../lib/hotpath/link-slots.js';

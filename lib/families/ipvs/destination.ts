@@ -5,6 +5,7 @@
 import { AttrTable } from '../../codec/reader.js';
 import { bytesToIp } from '../../codec/address.js';
 import { MessageWriter } from '../../codec/writer.js';
+import { fieldNames } from '../../codec/field-names.js';
 import type { Connection, DumpOptions } from '../../protocol/connection.js';
 import { NetlinkError } from '../../protocol/errors.js';
 import type { Message } from '../../protocol/message.js';
@@ -34,6 +35,10 @@ const KNOWN = new Set([
   IPVS_DEST_ATTR_TUN_TYPE, IPVS_DEST_ATTR_TUN_PORT, IPVS_DEST_ATTR_TUN_FLAGS,
 ]);
 
+const destinationFields = fieldNames([
+  'address', 'port', 'forward', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnel.type', 'tunnel.port', 'tunnel.checksum',
+]);
+
 /**
  * The IPVS_CMD_ATTR_DEST nest: address, port and address family always (the
  * family lets an IPv6 server sit in an IPv4 tunnel service), plus the full
@@ -42,19 +47,20 @@ const KNOWN = new Set([
 export function writeDestinationNest(w: MessageWriter, dest: DestinationId | ResolvedDestination, field = 'destination'): void {
   const full = 'forward' in dest ? dest : undefined;
   const id = full ? full.id : (dest as DestinationId);
+  const f = destinationFields(field);
   const nest = w.nest(IPVS_CMD_ATTR_DEST, field);
-  w.attrBytes(IPVS_DEST_ATTR_ADDR, id.address, `${field}.address`);
-  w.attrBe16(IPVS_DEST_ATTR_PORT, id.port, `${field}.port`);
-  w.attrU16(IPVS_DEST_ATTR_ADDR_FAMILY, id.af, `${field}.address`);
+  w.attrBytes(IPVS_DEST_ATTR_ADDR, id.address, f.address);
+  w.attrBe16(IPVS_DEST_ATTR_PORT, id.port, f.port);
+  w.attrU16(IPVS_DEST_ATTR_ADDR_FAMILY, id.af, f.address);
   if (full) {
-    w.attrU32(IPVS_DEST_ATTR_FWD_METHOD, full.forward, `${field}.forward`);
-    w.attrU32(IPVS_DEST_ATTR_WEIGHT, full.weight, `${field}.weight`);
-    w.attrU32(IPVS_DEST_ATTR_U_THRESH, full.upperThreshold, `${field}.upperThreshold`);
-    w.attrU32(IPVS_DEST_ATTR_L_THRESH, full.lowerThreshold, `${field}.lowerThreshold`);
+    w.attrU32(IPVS_DEST_ATTR_FWD_METHOD, full.forward, f.forward);
+    w.attrU32(IPVS_DEST_ATTR_WEIGHT, full.weight, f.weight);
+    w.attrU32(IPVS_DEST_ATTR_U_THRESH, full.upperThreshold, f.upperThreshold);
+    w.attrU32(IPVS_DEST_ATTR_L_THRESH, full.lowerThreshold, f.lowerThreshold);
     if (full.tunnel) {
-      w.attrU8(IPVS_DEST_ATTR_TUN_TYPE, full.tunnel.type, `${field}.tunnel.type`);
-      w.attrBe16(IPVS_DEST_ATTR_TUN_PORT, full.tunnel.port, `${field}.tunnel.port`);
-      w.attrU16(IPVS_DEST_ATTR_TUN_FLAGS, full.tunnel.flags, `${field}.tunnel.checksum`);
+      w.attrU8(IPVS_DEST_ATTR_TUN_TYPE, full.tunnel.type, f['tunnel.type']);
+      w.attrBe16(IPVS_DEST_ATTR_TUN_PORT, full.tunnel.port, f['tunnel.port']);
+      w.attrU16(IPVS_DEST_ATTR_TUN_FLAGS, full.tunnel.flags, f['tunnel.checksum']);
     }
   }
   w.endNest(nest);
@@ -64,10 +70,9 @@ export function writeDestinationNest(w: MessageWriter, dest: DestinationId | Res
 export function decodeDestinationAttrs(t: AttrTable, serviceFamily: 4 | 6): Destination {
   const af = t.u16(IPVS_DEST_ATTR_ADDR_FAMILY);
   const family: 4 | 6 = af === AF_INET6 ? 6 : af === AF_INET ? 4 : serviceFamily;
-  const addr = t.bytes(IPVS_DEST_ATTR_ADDR);
   const fwd = (t.u32(IPVS_DEST_ATTR_FWD_METHOD) ?? 0) & IP_VS_CONN_F_FWD_MASK;
   const dest: Destination = {
-    address: addr ? bytesToIp(addr, 0, family === 4 ? 4 : 16) : '',
+    address: t.ip(IPVS_DEST_ATTR_ADDR, family) ?? '',
     family,
     port: t.be16(IPVS_DEST_ATTR_PORT) ?? 0,
     // A method this library has no name for reads as its number.
@@ -78,7 +83,7 @@ export function decodeDestinationAttrs(t: AttrTable, serviceFamily: 4 | 6): Dest
     activeConnections: t.u32(IPVS_DEST_ATTR_ACTIVE_CONNS) ?? 0,
     inactiveConnections: t.u32(IPVS_DEST_ATTR_INACT_CONNS) ?? 0,
     persistentConnections: t.u32(IPVS_DEST_ATTR_PERSIST_CONNS) ?? 0,
-    stats: decodeStats(t.nested(IPVS_DEST_ATTR_STATS64), t.nested(IPVS_DEST_ATTR_STATS)),
+    stats: decodeStats(t, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS),
   };
   if (fwd === IP_VS_CONN_F_TUNNEL) {
     // Kernels before 5.2 send no tunnel attributes: they only do ipip.
@@ -97,17 +102,25 @@ export function decodeDestinationAttrs(t: AttrTable, serviceFamily: 4 | 6): Dest
 
 /** A decoder for one GET_DEST dump part, for a service of the given family. */
 export function destinationDecoder(serviceFamily: 4 | 6): (msg: Message) => Destination | undefined {
-  return (msg) => {
-    const nest = genlAttrs(msg).nested(IPVS_CMD_ATTR_DEST);
-    return nest ? decodeDestinationAttrs(nest, serviceFamily) : undefined;
-  };
+  return (msg) => decodeDestination(msg, serviceFamily);
+}
+
+/** One GET_DEST dump part, for a service of the given family; undefined when it holds no destination. */
+export function decodeDestination(msg: Message, serviceFamily: 4 | 6): Destination | undefined {
+  const nest = genlAttrs(msg).nested(IPVS_CMD_ATTR_DEST);
+  return nest ? decodeDestinationAttrs(nest, serviceFamily) : undefined;
+}
+
+/** Appends the GET_DEST dump request for one service. */
+export function writeDestinationDump(w: MessageWriter, familyId: number, service: ServiceId): void {
+  beginIpvs(w, familyId, IPVS_CMD_GET_DEST, NLM_F_REQUEST | NLM_F_DUMP);
+  writeServiceNest(w, service);
+  w.end(`list destinations of service ${service.text}`);
 }
 
 export function buildDestinationDump(familyId: number, service: ServiceId): MessageWriter {
   const w = new MessageWriter(128);
-  beginIpvs(w, familyId, IPVS_CMD_GET_DEST, NLM_F_REQUEST | NLM_F_DUMP);
-  writeServiceNest(w, service);
-  w.end(`list destinations of service ${service.text}`);
+  writeDestinationDump(w, familyId, service);
   return w;
 }
 

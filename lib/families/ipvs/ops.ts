@@ -1,7 +1,8 @@
 // Every IPVS write, alone or thousands at once. Ops are checked first (a bad
 // one throws a ValidationError and nothing is sent), edits are merged with the
-// current state, then every message goes into ONE writer and one
-// Connection.batch: few sendmsg calls, one ack per op, results in order.
+// current state, then the messages are encoded and sent in chunks of a few
+// thousand (one Connection.batch each: few sendmsg calls, one ack per op,
+// results in order), so a 50k-op batch never blocks the event loop for long.
 //
 // Edits: the kernel wants a whole service (scheduler, flags, timeout, netmask)
 // or a whole destination (forward, weight, thresholds; tunnel fields it resets
@@ -11,7 +12,7 @@
 // op of the same batch made or removed that object. The merge assumes earlier
 // ops of the batch succeed.
 import { constants } from 'node:os';
-import { MessageWriter } from '../../codec/writer.js';
+import { MessageWriter, type MessageLabel } from '../../codec/writer.js';
 import type { BatchOptions, Describe, RequestOptions } from '../../protocol/connection.js';
 import { NetlinkError, ValidationError, errnoCode, showValue } from '../../protocol/errors.js';
 import {
@@ -24,7 +25,7 @@ import { asDestination, compareDestination, destinationNeedsReadBack, dumpDestin
 import type { DumpPool } from './snapshot.js';
 import type { Destination, DestinationSpec, Service, ServiceKey, ServiceSpec } from './types.js';
 import {
-  IpvsReadBackError, destinationId, destinationText, resolveDestination, resolveService, serviceId,
+  IpvsReadBackError, ServiceIds, destinationId, destinationText, resolveDestination, resolveService,
   type DestinationId, type ResolvedDestination, type ResolvedService, type ServiceId, type WriteChecks,
 } from './validate.js';
 
@@ -65,28 +66,59 @@ export interface IpvsContext {
   pool: DumpPool;
 }
 
+// Ops encoded and sent per Connection.batch: the ack window, so a chunk goes
+// out in one go, and the event loop runs between chunks.
+const CHUNK = 2048;
+const OK: IpvsOpResult = Object.freeze({ ok: true });
+
 const OPS = new Set(['addService', 'editService', 'deleteService', 'addDestination', 'editDestination', 'deleteDestination', 'zero', 'flush']);
 
-interface Step {
-  cmd: number;
-  field: string;
-  service?: ServiceId;
-  dest?: DestinationId;
+/** One op, checked. Its text ("add destination …") is built only when asked for (errors). */
+class Step implements MessageLabel {
   /** The whole object sent by NEW/SET commands. */
   fullService?: ResolvedService;
   fullDest?: ResolvedDestination;
-  what: string;
   /** Decided without asking the kernel (an edit of something the state read says is absent). */
   local?: Error;
+
+  constructor(
+    readonly cmd: number,
+    readonly field: string,
+    readonly service?: ServiceId,
+    readonly dest?: DestinationId,
+  ) {}
+
+  get what(): string {
+    const s = this.service?.text;
+    const d = this.dest?.text;
+    switch (this.cmd) {
+      case IPVS_CMD_NEW_SERVICE: return `add service ${s}`;
+      case IPVS_CMD_SET_SERVICE: return `edit service ${s}`;
+      case IPVS_CMD_DEL_SERVICE: return `delete service ${s}`;
+      case IPVS_CMD_NEW_DEST: return `add destination ${d} to service ${s}`;
+      case IPVS_CMD_SET_DEST: return `edit destination ${d} in service ${s}`;
+      case IPVS_CMD_DEL_DEST: return `delete destination ${d} from service ${s}`;
+      case IPVS_CMD_ZERO: return s ? `zero counters of service ${s}` : 'zero all IPVS counters';
+      default: return 'flush IPVS services';
+    }
+  }
+}
+
+function fullStep(cmd: number, field: string, service: ResolvedService | undefined, dest: ResolvedDestination | undefined, serviceId?: ServiceId): Step {
+  const step = new Step(cmd, field, service?.id ?? serviceId, dest?.id);
+  step.fullService = service;
+  step.fullDest = dest;
+  return step;
 }
 
 function localError(errno: number, what: string, reason: string): NetlinkError {
   return new NetlinkError({ errno, operation: what, reason });
 }
 
-function describer(step: Step): Describe {
+/** The kernel's errno for one step, in the step's words. */
+function describeError(step: Step, errno: number): string | undefined {
   const { cmd, service: s, dest: d, fullService: full } = step;
-  return (errno) => {
+  {
     switch (errnoCode(errno)) {
       case 'EPERM':
         return 'permission denied: IPVS commands need CAP_NET_ADMIN';
@@ -108,12 +140,14 @@ function describer(step: Step): Describe {
       default:
         return undefined;
     }
-  };
+  }
 }
 
 /** Checks every op's keys and every add (nothing read or sent yet). */
 function checkOps(ops: readonly IpvsOp[], single: boolean, checks: WriteChecks): Step[] {
   if (!Array.isArray(ops)) throw new ValidationError('ops', 'an array of operations');
+  const ids = new ServiceIds();
+  const serviceId = (key: ServiceKey, field: string): ServiceId => ids.get(key, field);
   return ops.map((op, i): Step => {
     const p = single ? '' : `ops[${i}].`;
     if (typeof op !== 'object' || op === null || !OPS.has(op.op)) {
@@ -123,38 +157,38 @@ function checkOps(ops: readonly IpvsOp[], single: boolean, checks: WriteChecks):
     const df = `${p}destination`;
     switch (op.op) {
       case 'addService': {
-        const full = resolveService(op.service, sf, checks);
-        return { cmd: IPVS_CMD_NEW_SERVICE, field: sf, service: full.id, fullService: full, what: `add service ${full.id.text}` };
+        const full = resolveService(op.service, sf, checks, undefined, serviceId(op.service, sf));
+        return fullStep(IPVS_CMD_NEW_SERVICE, sf, full, undefined);
       }
       case 'editService': {
         const id = serviceId(op.service, sf);
-        return { cmd: IPVS_CMD_SET_SERVICE, field: sf, service: id, what: `edit service ${id.text}` };
+        return new Step(IPVS_CMD_SET_SERVICE, sf, id);
       }
       case 'deleteService': {
         const id = serviceId(op.service, sf);
-        return { cmd: IPVS_CMD_DEL_SERVICE, field: sf, service: id, what: `delete service ${id.text}` };
+        return new Step(IPVS_CMD_DEL_SERVICE, sf, id);
       }
       case 'addDestination': {
         const s = serviceId(op.service, sf);
         const full = resolveDestination(op.destination, s, df);
-        return { cmd: IPVS_CMD_NEW_DEST, field: df, service: s, dest: full.id, fullDest: full, what: `add destination ${full.id.text} to service ${s.text}` };
+        return fullStep(IPVS_CMD_NEW_DEST, df, undefined, full, s);
       }
       case 'editDestination': {
         const s = serviceId(op.service, sf);
         const d = destinationId(op.destination, s, df);
-        return { cmd: IPVS_CMD_SET_DEST, field: df, service: s, dest: d, what: `edit destination ${d.text} in service ${s.text}` };
+        return new Step(IPVS_CMD_SET_DEST, df, s, d);
       }
       case 'deleteDestination': {
         const s = serviceId(op.service, sf);
         const d = destinationId(op.destination, s, df);
-        return { cmd: IPVS_CMD_DEL_DEST, field: df, service: s, dest: d, what: `delete destination ${d.text} from service ${s.text}` };
+        return new Step(IPVS_CMD_DEL_DEST, df, s, d);
       }
       case 'zero': {
         const s = op.service === undefined ? undefined : serviceId(op.service, sf);
-        return { cmd: IPVS_CMD_ZERO, field: sf, service: s, what: s ? `zero counters of service ${s.text}` : 'zero all IPVS counters' };
+        return new Step(IPVS_CMD_ZERO, sf, s);
       }
       case 'flush':
-        return { cmd: IPVS_CMD_FLUSH, field: '', what: 'flush IPVS services' };
+        return new Step(IPVS_CMD_FLUSH, '');
       default:
         throw new ValidationError(`${p}op`, 'unknown operation');
     }
@@ -254,7 +288,7 @@ async function loadState(ctx: IpvsContext, familyId: number, steps: Step[], opti
   for (const id of ids) writeGetService(w, familyId, id);
   const [got, destLists] = await Promise.all([
     conn.batch(w, { signal: options.signal, timeout: options.timeout, decode: decodeService }),
-    ctx.pool.map([...lists.values()], (c, id) => dumpDestinations(c, familyId, id, options)),
+    ctx.pool.map([...lists.values()], options, `read destinations of ${lists.size} services`, (c, id, each) => dumpDestinations(c, familyId, id, each)),
   ]);
   got.forEach((r, i) => {
     if (r.ok) state.setService(ids[i]!.text, r.replies[0] ?? null);
@@ -288,13 +322,16 @@ function resolveEdits(steps: Step[], ops: readonly IpvsOp[], state: State, check
   });
 }
 
-function writeStep(w: MessageWriter, familyId: number, step: Step, serviceField: string): void {
+const isEdit = (step: Step): boolean => step.cmd === IPVS_CMD_SET_SERVICE || step.cmd === IPVS_CMD_SET_DEST;
+
+/** One step's message; its fields are named "service.…" / "destination.…" under `fieldPrefix` ("ops[7]."). */
+function writeStep(w: MessageWriter, familyId: number, step: Step, fieldPrefix: string | undefined): void {
   beginIpvs(w, familyId, step.cmd);
-  if (step.fullService) writeServiceNest(w, step.fullService, step.field);
-  else if (step.service) writeServiceNest(w, step.service, step.dest ? serviceField : step.field);
-  if (step.fullDest) writeDestinationNest(w, step.fullDest, step.field);
-  else if (step.dest) writeDestinationNest(w, step.dest, step.field);
-  w.end(step.what);
+  if (step.fullService) writeServiceNest(w, step.fullService, 'service');
+  else if (step.service) writeServiceNest(w, step.service, 'service');
+  if (step.fullDest) writeDestinationNest(w, step.fullDest, 'destination');
+  else if (step.dest) writeDestinationNest(w, step.dest, 'destination');
+  w.endLabelled(step, fieldPrefix);
 }
 
 /**
@@ -305,39 +342,43 @@ export async function runOps(ctx: IpvsContext, ops: readonly IpvsOp[], options: 
   const steps = checkOps(ops, single, options);
   if (steps.length === 0) return [];
   const familyId = await ctx.family.familyId(options);
-  resolveEdits(steps, ops, await loadState(ctx, familyId, steps, options), options);
+  // Without edits nothing needs the current state (a bulk create reads nothing).
+  if (steps.some(isEdit)) resolveEdits(steps, ops, await loadState(ctx, familyId, steps, options), options);
 
   // With stopOnError nothing goes past the first op already known to fail.
   const firstLocal = options.stopOnError ? steps.findIndex((s) => s.local) : -1;
   const last = firstLocal >= 0 ? firstLocal : steps.length;
-  const w = new MessageWriter(Math.max(256, last * 160));
-  const sent: number[] = [];
-  const describers = new Map<string, Describe>();
-  for (let i = 0; i < last; i++) {
-    const step = steps[i]!;
-    if (step.local) continue;
-    writeStep(w, familyId, step, single ? 'service' : `ops[${i}].service`);
-    describers.set(step.what, describer(step));
-    sent.push(i);
-  }
-  const replies = await ctx.family.conn.batch(w, {
-    signal: options.signal,
-    timeout: options.timeout,
-    stopOnError: options.stopOnError,
-    describe: (errno, what) => describers.get(what)?.(errno, what),
-  });
-
   const results: IpvsOpResult[] = new Array(steps.length);
   let failed = false;
-  sent.forEach((stepIndex, k) => {
-    const r = replies[k]!;
-    results[stepIndex] = r.ok ? { ok: true } : r.skipped ? { ok: false, error: r.error, skipped: true } : { ok: false, error: r.error };
-    if (!r.ok) failed = true;
-  });
+  // One buffer for every chunk: each chunk is answered before the next is written.
+  const w = new MessageWriter(Math.max(256, Math.min(last, CHUNK) * 160));
+  for (let from = 0; from < last && !(failed && options.stopOnError); from += CHUNK) {
+    const to = Math.min(last, from + CHUNK);
+    w.reset();
+    const sent: number[] = [];
+    for (let i = from; i < to; i++) {
+      if (steps[i]!.local) continue;
+      writeStep(w, familyId, steps[i]!, single ? undefined : `ops[${i}].`);
+      sent.push(i);
+    }
+    if (sent.length === 0) continue;
+    const replies = await ctx.family.conn.batch(w, {
+      signal: options.signal,
+      timeout: options.timeout,
+      stopOnError: options.stopOnError,
+      describe: (errno, _what, k) => describeError(steps[sent[k]!]!, errno),
+    });
+    for (let k = 0; k < sent.length; k++) {
+      const r = replies[k]!;
+      results[sent[k]!] = r.ok ? OK : r.skipped ? { ok: false, error: r.error, skipped: true } : { ok: false, error: r.error };
+      if (!r.ok) failed = true;
+    }
+  }
   for (let i = 0; i < steps.length; i++) {
     if (results[i] !== undefined) continue;
     const step = steps[i]!;
-    if (i < last || (i === firstLocal && !failed)) results[i] = { ok: false, error: step.local! };
+    // A step never sent: its own local error, or skipped after an earlier failure (stopOnError).
+    if (step.local && (i < last || (i === firstLocal && !failed))) results[i] = { ok: false, error: step.local };
     else results[i] = { ok: false, skipped: true, error: new Error(`${step.what}: not sent, an earlier operation failed`) };
   }
   if (options.readBack !== false) await readBack(ctx, familyId, steps, results, options);
@@ -369,7 +410,7 @@ async function readBack(ctx: IpvsContext, familyId: number, steps: Step[], resul
   const destIds = [...destServices.values()];
   const [got, lists] = await Promise.all([
     ctx.family.conn.batch(w, { signal: options.signal, timeout: options.timeout, decode: decodeService }),
-    ctx.pool.map(destIds, (c, id) => dumpDestinations(c, familyId, id, options)),
+    ctx.pool.map(destIds, options, `read back destinations of ${destIds.length} services`, (c, id, each) => dumpDestinations(c, familyId, id, each)),
   ]);
   const byService = new Map(destIds.map((id, k) => [id.text, lists[k]!]));
   svcChecks.forEach((i, k) => {

@@ -1,6 +1,8 @@
 // IPVS counters: the STATS64 / STATS nests of services and destinations.
 // (IPVS_CMD_ZERO, which resets them, is built with the other commands in ops.ts.)
-import type { AttrTable } from '../../codec/reader.js';
+import { counterAt, type AttrTable } from '../../codec/reader.js';
+import { DecodeError } from '../../protocol/errors.js';
+import { NLA_TYPE_MASK } from '../../uapi/netlink.js';
 import {
   IPVS_STATS_ATTR_CONNS, IPVS_STATS_ATTR_INPKTS, IPVS_STATS_ATTR_OUTPKTS, IPVS_STATS_ATTR_INBYTES,
   IPVS_STATS_ATTR_OUTBYTES, IPVS_STATS_ATTR_CPS, IPVS_STATS_ATTR_INPPS, IPVS_STATS_ATTR_OUTPPS,
@@ -8,18 +10,18 @@ import {
 } from '../../uapi/ip_vs.js';
 import type { IpvsStats } from './types.js';
 
-const FIELDS: Array<[keyof IpvsStats, number]> = [
-  ['connections', IPVS_STATS_ATTR_CONNS],
-  ['inPackets', IPVS_STATS_ATTR_INPKTS],
-  ['outPackets', IPVS_STATS_ATTR_OUTPKTS],
-  ['inBytes', IPVS_STATS_ATTR_INBYTES],
-  ['outBytes', IPVS_STATS_ATTR_OUTBYTES],
-  ['cps', IPVS_STATS_ATTR_CPS],
-  ['inPps', IPVS_STATS_ATTR_INPPS],
-  ['outPps', IPVS_STATS_ATTR_OUTPPS],
-  ['inBps', IPVS_STATS_ATTR_INBPS],
-  ['outBps', IPVS_STATS_ATTR_OUTBPS],
-];
+/** The IpvsStats field of each IPVS_STATS_ATTR_* type (the same in STATS64 and STATS). */
+const FIELD_OF: Array<keyof IpvsStats | undefined> = [];
+FIELD_OF[IPVS_STATS_ATTR_CONNS] = 'connections';
+FIELD_OF[IPVS_STATS_ATTR_INPKTS] = 'inPackets';
+FIELD_OF[IPVS_STATS_ATTR_OUTPKTS] = 'outPackets';
+FIELD_OF[IPVS_STATS_ATTR_INBYTES] = 'inBytes';
+FIELD_OF[IPVS_STATS_ATTR_OUTBYTES] = 'outBytes';
+FIELD_OF[IPVS_STATS_ATTR_CPS] = 'cps';
+FIELD_OF[IPVS_STATS_ATTR_INPPS] = 'inPps';
+FIELD_OF[IPVS_STATS_ATTR_OUTPPS] = 'outPps';
+FIELD_OF[IPVS_STATS_ATTR_INBPS] = 'inBps';
+FIELD_OF[IPVS_STATS_ATTR_OUTBPS] = 'outBps';
 
 export function zeroStats(): IpvsStats {
   return { connections: 0n, inPackets: 0n, outPackets: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
@@ -27,18 +29,26 @@ export function zeroStats(): IpvsStats {
 
 /**
  * Counters from STATS64 (every value u64, since Linux 4.1) or else from the
- * older STATS (u32 counters that wrap, u64 byte counts). Sizes are taken from
- * the attribute itself, so either layout reads right.
+ * older STATS (u32 counters that wrap, u64 byte counts), nested in `t` under
+ * the given types. Widths are taken from each attribute, so either layout reads right.
  */
-export function decodeStats(stats64: AttrTable | undefined, stats32: AttrTable | undefined): IpvsStats {
+export function decodeStats(t: AttrTable, stats64Type: number, stats32Type: number): IpvsStats {
   const out = zeroStats();
-  const t = stats64 ?? stats32;
-  if (t === undefined) return out;
-  for (const [name, type] of FIELDS) {
-    const raw = t.bytes(type);
-    if (raw === undefined) continue;
-    out[name] = raw.length >= 8 ? raw.readBigUInt64LE(0) : raw.length >= 4 ? BigInt(raw.readUInt32LE(0)) : 0n;
+  let at = t.offsetOf(stats64Type);
+  let end = at + t.lengthOf(stats64Type);
+  if (at < 0) {
+    at = t.offsetOf(stats32Type);
+    end = at + t.lengthOf(stats32Type);
+  }
+  if (at < 0) return out;
+  // Walked in place: a table per nest would be three more objects per service or destination.
+  const buf = t.buf;
+  while (at + 4 <= end) {
+    const len = buf.readUInt16LE(at);
+    if (len < 4 || at + len > end) throw new DecodeError(`stats attribute at byte ${at} has length ${len}, beyond its nest`);
+    const field = FIELD_OF[buf.readUInt16LE(at + 2) & NLA_TYPE_MASK];
+    if (field !== undefined) out[field] = counterAt(buf, at + 4, len - 4);
+    at += (len + 3) & ~3;
   }
   return out;
 }
-

@@ -2,7 +2,7 @@
 // the exact values the kernel wants (resolved keys, merged specs). Every
 // problem is a ValidationError naming the caller's field. Also the one check
 // made after a write: did the kernel keep what it was sent (IpvsReadBackError).
-import { ipFamily, ipToBytes, bytesToIp } from '../../codec/address.js';
+import { ipFamily, ipToBytes, bytesToIp, parseIpv4 } from '../../codec/address.js';
 import { ValidationError, showValue } from '../../protocol/errors.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../../uapi/linux.js';
 import {
@@ -120,9 +120,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-function integer(v: unknown, field: string, min: number, max: number, what: string): number {
+// `field` and `key` name the value ("ops[3].destination" + "weight"); they are
+// joined only for an error, so checking 50k valid ops builds no names.
+function integer(v: unknown, field: string, key: string | undefined, min: number, max: number, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ValidationError(field, `${what} must be a whole number from ${min} to ${max}, got ${String(v)}`);
+    throw new ValidationError(key === undefined ? field : `${field}.${key}`, `${what} must be a whole number from ${min} to ${max}, got ${String(v)}`);
   }
   return v;
 }
@@ -137,7 +139,7 @@ export function serviceId(key: ServiceKey, field = 'service'): ServiceId {
     if (key.protocol !== undefined || key.address !== undefined || key.port !== undefined) {
       throw new ValidationError(field, 'a service is named by fwmark or by protocol/address/port, not both');
     }
-    const fwmark = integer(key.fwmark, `${field}.fwmark`, 1, U32_MAX, 'a firewall mark');
+    const fwmark = integer(key.fwmark, field, 'fwmark', 1, U32_MAX, 'a firewall mark');
     const family = key.family ?? 4;
     if (family !== 4 && family !== 6) throw new ValidationError(`${field}.family`, `4 or 6, got ${String(family)}`);
     return { family, af: afOf(family), fwmark, protocol: IPPROTO_TCP, address: Buffer.alloc(0), port: 0, text: `fwmark ${fwmark}${family === 6 ? ' (IPv6)' : ''}` };
@@ -146,11 +148,41 @@ export function serviceId(key: ServiceKey, field = 'service'): ServiceId {
   if (typeof key.protocol !== 'string' || !Object.hasOwn(PROTOCOLS, key.protocol) || protocol === undefined) {
     throw new ValidationError(`${field}.protocol`, `'tcp', 'udp' or 'sctp', got ${showValue(key.protocol)}`);
   }
-  const family = ipFamily(key.address, `${field}.address`);
-  const address = ipToBytes(key.address, `${field}.address`);
-  const port = integer(key.port, `${field}.port`, 1, 65535, 'a service port (only fwmark services have none)');
-  const text = `${formatAddressPort(bytesToIp(address), family, port)}/${key.protocol}`;
+  const { family, address, text: addressText } = parseAddress(key.address, field);
+  const port = integer(key.port, field, 'port', 1, 65535, 'a service port (only fwmark services have none)');
+  const text = `${formatAddressPort(addressText, family, port)}/${key.protocol}`;
   return { family, af: afOf(family), fwmark: 0, protocol, address, port, text };
+}
+
+/** `${field}.address` as bytes and normal text (the input itself for IPv4: only the canonical dotted quad parses). */
+function parseAddress(ip: string, field: string): { family: 4 | 6; address: Buffer; text: string } {
+  const v4 = typeof ip === 'string' ? parseIpv4(ip) : -1;
+  if (v4 >= 0) {
+    const address = Buffer.allocUnsafe(4);
+    address.writeUInt32BE(v4, 0);
+    return { family: 4, address, text: ip };
+  }
+  const address = ipToBytes(ip, `${field}.address`);
+  return address.length === 4 ? { family: 4, address, text: bytesToIp(address) } : { family: 6, address, text: bytesToIp(address) };
+}
+
+/**
+ * serviceId() with memory, for one batch: ops name the same service over and
+ * over (a service, then each of its destinations), and a key is parsed once.
+ */
+export class ServiceIds {
+  private readonly known = new Map<string, ServiceId>();
+
+  get(key: ServiceKey, field: string): ServiceId {
+    // Only plain, well-typed keys are remembered; anything else goes the checked way (and may throw).
+    if (!isObject(key) || key.fwmark !== undefined || (key as { family?: unknown }).family !== undefined || typeof key.address !== 'string' || typeof key.port !== 'number' || typeof key.protocol !== 'string') {
+      return serviceId(key, field);
+    }
+    const k = `${key.protocol} ${key.address} ${key.port}`;
+    let id = this.known.get(k);
+    if (id === undefined) this.known.set(k, (id = serviceId(key, field)));
+    return id;
+  }
 }
 
 /** The id of a service read from the kernel (trusted: no checks, any protocol number). */
@@ -168,7 +200,7 @@ export function serviceKeyText(s: Service): string {
 
 function v4MaskToNumber(mask: string | number, field: string): number {
   if (typeof mask === 'number') {
-    const bits = integer(mask, field, 0, 32, 'an IPv4 prefix length');
+    const bits = integer(mask, field, undefined, 0, 32, 'an IPv4 prefix length');
     return bits === 0 ? 0 : (U32_MAX << (32 - bits)) >>> 0;
   }
   if (typeof mask !== 'string' || ipFamily(mask, field) !== 4) {
@@ -185,17 +217,18 @@ function netmaskValue(mask: string | number, family: 4 | 6, field: string): numb
   if (family === 4) return v4MaskToNumber(mask, field);
   if (typeof mask === 'string' && /^\d+$/.test(mask)) mask = Number(mask);
   if (typeof mask !== 'number') throw new ValidationError(field, `an IPv6 service takes a prefix length (1 to 128), got ${showValue(mask)}`);
-  return integer(mask, field, 1, 128, 'an IPv6 prefix length');
+  return integer(mask, field, undefined, 1, 128, 'an IPv6 prefix length');
 }
 
+/** `${field}.scheduler`, checked. */
 function schedulerName(name: unknown, field: string, checks: WriteChecks): string {
-  if (typeof name !== 'string' || name === '') throw new ValidationError(field, `a scheduler name, got ${showValue(name)}`);
+  if (typeof name !== 'string' || name === '') throw new ValidationError(`${field}.scheduler`, `a scheduler name, got ${showValue(name)}`);
   if (!(SCHEDULERS as readonly string[]).includes(name)) {
     if (!checks.allowUnknownScheduler) {
-      throw new ValidationError(field, `unknown scheduler ${showValue(name)}: one of ${SCHEDULERS.join(', ')} (pass allowUnknownScheduler for a custom module)`);
+      throw new ValidationError(`${field}.scheduler`, `unknown scheduler ${showValue(name)}: one of ${SCHEDULERS.join(', ')} (pass allowUnknownScheduler for a custom module)`);
     }
     if (!/^[a-z0-9_]+$/i.test(name) || name.length > IP_VS_SCHEDNAME_MAXLEN - 1) {
-      throw new ValidationError(field, `a scheduler name is 1 to ${IP_VS_SCHEDNAME_MAXLEN - 1} letters, digits or '_', got ${showValue(name)}`);
+      throw new ValidationError(`${field}.scheduler`, `a scheduler name is 1 to ${IP_VS_SCHEDNAME_MAXLEN - 1} letters, digits or '_', got ${showValue(name)}`);
     }
   }
   return name;
@@ -221,13 +254,12 @@ export function namedFlags(bits: number, scheduler: string): Required<ServiceFla
  * edit) or over ipvsadm's defaults (for an add). Flags that belong to the
  * old scheduler are dropped when the scheduler changes, unless restated.
  */
-export function resolveService(spec: ServiceSpec, field: string, checks: WriteChecks, current?: Service): ResolvedService {
-  const id = serviceId(spec, field);
-  const scheduler = spec.scheduler !== undefined ? schedulerName(spec.scheduler, `${field}.scheduler`, checks) : (current?.scheduler ?? DEFAULT_SCHEDULER);
+export function resolveService(spec: ServiceSpec, field: string, checks: WriteChecks, current?: Service, id = serviceId(spec, field)): ResolvedService {
+  const scheduler = spec.scheduler !== undefined ? schedulerName(spec.scheduler, field, checks) : (current?.scheduler ?? DEFAULT_SCHEDULER);
 
   let persistent = current?.persistent ?? 0;
   if (spec.persistent !== undefined) {
-    persistent = integer(spec.persistent, `${field}.persistent`, 0, MAX_PERSISTENT, 'a persistence timeout in seconds');
+    persistent = integer(spec.persistent, field, 'persistent', 0, MAX_PERSISTENT, 'a persistence timeout in seconds');
   }
 
   let netmask: number;
@@ -266,10 +298,9 @@ export function resolveService(spec: ServiceSpec, field: string, checks: WriteCh
 /** A destination's identity: address and port (default: the service's port). */
 export function destinationId(dest: { address: string; port?: number }, service: ServiceId, field = 'destination'): DestinationId {
   if (!isObject(dest)) throw new ValidationError(field, 'a destination is an object: { address, port? }');
-  const family = ipFamily(dest.address, `${field}.address`);
-  const address = ipToBytes(dest.address, `${field}.address`);
-  const port = dest.port === undefined ? service.port : integer(dest.port, `${field}.port`, service.fwmark ? 0 : 1, 65535, 'a port');
-  return { family, af: afOf(family), address, port, text: formatAddressPort(bytesToIp(address), family, port) };
+  const { family, address, text } = parseAddress(dest.address, field);
+  const port = dest.port === undefined ? service.port : integer(dest.port, field, 'port', service.fwmark ? 0 : 1, 65535, 'a port');
+  return { family, af: afOf(family), address, port, text: formatAddressPort(text, family, port) };
 }
 
 export function destinationText(d: Destination): string {
@@ -290,7 +321,7 @@ function tunnelFor(spec: DestinationSpec, forward: number, field: string, curren
     throw new ValidationError(`${field}.tunnel.type`, `'ipip', 'gue' or 'gre', got ${showValue(t.type)}`);
   }
   let port = 0;
-  if (t.type === 'gue') port = integer(t.port, `${field}.tunnel.port`, 1, 65535, 'a GUE tunnel port (required for gue)');
+  if (t.type === 'gue') port = integer(t.port, field, 'tunnel.port', 1, 65535, 'a GUE tunnel port (required for gue)');
   else if (t.port !== undefined && t.port !== 0) throw new ValidationError(`${field}.tunnel.port`, `only gue tunnels have a port, not ${t.type}`);
   const checksum = t.checksum ?? 'none';
   if (!Object.hasOwn(TUNNEL_CHECKSUMS, checksum)) throw new ValidationError(`${field}.tunnel.checksum`, `'none', 'csum' or 'remcsum', got ${showValue(checksum)}`);
@@ -312,9 +343,9 @@ export function resolveDestination(spec: DestinationSpec, service: ServiceId, fi
     }
     forward = f;
   } else forward = current ? FORWARD_METHODS[current.forward] : IP_VS_CONN_F_DROUTE;
-  const weight = spec.weight !== undefined ? integer(spec.weight, `${field}.weight`, 0, INT_MAX, 'a weight') : (current?.weight ?? 1);
-  const upperThreshold = spec.upperThreshold !== undefined ? integer(spec.upperThreshold, `${field}.upperThreshold`, 0, INT_MAX, 'a connection threshold') : (current?.upperThreshold ?? 0);
-  const lowerThreshold = spec.lowerThreshold !== undefined ? integer(spec.lowerThreshold, `${field}.lowerThreshold`, 0, U32_MAX, 'a connection threshold') : (current?.lowerThreshold ?? 0);
+  const weight = spec.weight !== undefined ? integer(spec.weight, field, 'weight', 0, INT_MAX, 'a weight') : (current?.weight ?? 1);
+  const upperThreshold = spec.upperThreshold !== undefined ? integer(spec.upperThreshold, field, 'upperThreshold', 0, INT_MAX, 'a connection threshold') : (current?.upperThreshold ?? 0);
+  const lowerThreshold = spec.lowerThreshold !== undefined ? integer(spec.lowerThreshold, field, 'lowerThreshold', 0, U32_MAX, 'a connection threshold') : (current?.lowerThreshold ?? 0);
   if (lowerThreshold > upperThreshold) {
     const which = spec.lowerThreshold !== undefined || spec.upperThreshold === undefined ? 'lowerThreshold' : 'upperThreshold';
     throw new ValidationError(`${field}.${which}`, `the lower threshold (${lowerThreshold}) must not exceed the upper one (${upperThreshold}${upperThreshold === 0 ? ', none' : ''})`);
@@ -353,7 +384,15 @@ export function differences(field: string, sent: object, read: object | undefine
   return out;
 }
 
+const reverse = new WeakMap<object, Map<number, string>>();
+
+/** The name a table gives a number (first name wins); decoders call this per object, so the reverse map is built once. */
 export function nameOf<K extends string>(table: Record<K, number>, value: number): K | undefined {
-  for (const k of Object.keys(table) as K[]) if (table[k] === value) return k;
-  return undefined;
+  let names = reverse.get(table);
+  if (names === undefined) {
+    names = new Map();
+    for (const k of Object.keys(table)) if (!names.has(table[k as K])) names.set(table[k as K], k);
+    reverse.set(table, names);
+  }
+  return names.get(value) as K | undefined;
 }

@@ -1,11 +1,12 @@
-// DumpChannel: the stats reader's own netlink socket (native/stats.cc). The
-// caller owns two buffers, handed over once: requests (whole messages, with
+// DumpChannel: a netlink socket for many dumps in one native call
+// (native/stats.cc), used by the stats reader and by bulk listings such as the
+// IPVS snapshot (lib/protocol/bulk-dump.ts). The caller owns two buffers, handed over once: requests (whole messages, with
 // their sequence numbers set) and replies. An exchange sends each request and
 // lands every reply datagram in the replies buffer until that request's
 // NLMSG_DONE or NLMSG_ERROR, with no JS object made on the way, inline
 // (exchangeSync) or on the channel's own thread (start → onDone).
-import { native } from '../transport/native.js';
-import { netnsPath } from '../transport/socket.js';
+import { native } from './native.js';
+import { netnsPath } from './socket.js';
 import { NetlinkError } from '../protocol/errors.js';
 
 interface NativeDumpChannel {

@@ -1,0 +1,113 @@
+// Many dump requests in one native call: a DumpChannel sends them one after
+// another on its own thread and lands every reply in one buffer, which is
+// then walked here. For listings that take one dump per object (IPVS GET_DEST
+// names one service): through Connection.dump, each of 10k dumps cost a
+// promise, an event-loop turn and about five syscalls; here the thread makes
+// the 2-3 syscalls a dump needs and JS only decodes.
+import { DumpChannel, DATAGRAM_ROOM, REPLY_HEADER, isOutOfRoom } from '../transport/dump-channel.js';
+import type { MessageWriter } from '../codec/writer.js';
+import { NLMSG_DONE, NLMSG_ERROR } from '../uapi/netlink.js';
+import { forEachMessage, type Message } from './message.js';
+import { NetlinkError, TimeoutError } from './errors.js';
+import type { RequestOptions } from './connection.js';
+
+/** What a bulk dump hands back, request by request. */
+export interface BulkDumpHandler {
+  /** A reply message (not NLMSG_DONE / NLMSG_ERROR) to request `index`. */
+  message(index: number, msg: Message): void;
+  /** The kernel ended request `index` with an error. */
+  error(index: number, errno: number): void;
+}
+
+// Requests per native call: the replies of one chunk must fit the buffer, and
+// a chunk that does not fit is run again with a larger one.
+const CHUNK = 512;
+const INITIAL_REPLIES = 1 << 20;
+
+export class BulkDump {
+  private channel?: DumpChannel;
+  private replies = Buffer.allocUnsafe(INITIAL_REPLIES);
+  private seq = 1;
+  /** Calls run one after another: one channel, one exchange at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param open opens the channel (a socket of the right protocol and namespace), on first use
+   * @param timeout the milliseconds the channel waits for each reply (set when it is opened)
+   */
+  constructor(
+    private readonly open: () => DumpChannel,
+    private readonly timeout: number,
+  ) {}
+
+  /** Runs every message of `writer` as a dump; replies arrive in request order. */
+  run(writer: MessageWriter, handler: BulkDumpHandler, options: RequestOptions = {}): Promise<void> {
+    const done = this.queue.then(() => this.runNow(writer, handler, options));
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async runNow(writer: MessageWriter, handler: BulkDumpHandler, options: RequestOptions): Promise<void> {
+    options.signal?.throwIfAborted();
+    {
+      const bytes = writer.view();
+      const messages = writer.messages;
+      for (let from = 0; from < messages.length; from += CHUNK) {
+        const to = Math.min(messages.length, from + CHUNK);
+        const base = this.seq;
+        this.seq = (this.seq + (to - from)) % 0x7fffffff || 1;
+        for (let i = from; i < to; i++) bytes.writeUInt32LE(base + i - from, messages[i]!.start + 8);
+        const start = messages[from]!.start;
+        const end = messages[to - 1]!.start + messages[to - 1]!.length;
+        const got = await this.exchange(bytes, start, end - start, messages[from]!.what, options);
+        forEachMessage(this.replies.subarray(REPLY_HEADER, got), (msg) => {
+          const index = from + msg.seq - base;
+          if (index < from || index >= to) return;
+          if (msg.type === NLMSG_ERROR || msg.type === NLMSG_DONE) {
+            const errno = msg.end - msg.offset >= 4 ? msg.buf.readInt32LE(msg.offset) : 0;
+            if (errno < 0) handler.error(index, errno);
+          } else {
+            handler.message(index, msg);
+          }
+        });
+      }
+    }
+  }
+
+  /** One chunk on the channel's thread; grows the replies buffer until they fit. Resolves with the replies' end. */
+  private async exchange(requests: Buffer, offset: number, length: number, what: string, options: RequestOptions): Promise<number> {
+    for (;;) {
+      const channel = (this.channel ??= this.open());
+      channel.setBuffers(requests, this.replies);
+      const result = await new Promise<number>((resolve, reject) => {
+        const signal = options.signal;
+        const onAbort = (): void => {
+          // The thread cannot be interrupted mid-dump: closing the socket ends it, and the next call opens another.
+          this.channel = undefined;
+          channel.close();
+          reject(signal!.reason);
+        };
+        const rc = channel.start(offset, length, (r) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        });
+        if (rc < 0) resolve(rc);
+        else signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      options.signal?.throwIfAborted();
+      if (isOutOfRoom(result)) {
+        this.replies = Buffer.allocUnsafe(this.replies.length * 2 + DATAGRAM_ROOM);
+        continue;
+      }
+      // (Replies a failed exchange left queued are drained by the channel before its next one.)
+      if (result === -110 /* ETIMEDOUT */) throw new TimeoutError(what, this.timeout);
+      if (result < 0) throw new NetlinkError({ errno: result, operation: what, syscall: 'recvmsg' });
+      return result;
+    }
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.channel = undefined;
+  }
+}
