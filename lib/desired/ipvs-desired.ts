@@ -7,9 +7,11 @@
 import { ValidationError } from '../protocol/errors.js';
 import type { DestinationSpec, ServiceSpec } from '../families/ipvs/types.js';
 import {
-  DEFAULT_SCHEDULER, resolveDestination, resolveService, serviceId,
+  DEFAULT_SCHEDULER, FORWARD_METHODS, USER_FLAG_BITS, nameOf, resolveDestination, resolveService, serviceId,
   type ResolvedDestination, type ResolvedService, type ServiceId, type WriteChecks,
 } from '../families/ipvs/validate.js';
+import { IP_VS_CONN_F_TUNNEL } from '../uapi/ip_vs.js';
+
 import { asDestination } from '../families/ipvs/destination.js';
 import { asService } from '../families/ipvs/service.js';
 import { isPlainObject } from './fields.js';
@@ -59,17 +61,21 @@ function completeService(s: DesiredService, field: string, checks: WriteChecks):
 function completeDestination(d: DestinationSpec, service: ServiceId, field: string): NormalDestination {
   if (!isPlainObject(d)) throw new ValidationError(field, 'a destination is an object: { address, port?, forward?, weight?, ... }');
   const forward = d.forward ?? 'route';
+  // The fields a destination has, one literal (no spread: a desired state may hold 40k of these).
   const spec: DestinationSpec = {
-    ...d,
+    address: d.address,
+    port: d.port,
     forward,
     weight: d.weight ?? 1,
     upperThreshold: d.upperThreshold ?? 0,
     lowerThreshold: d.lowerThreshold ?? 0,
+    // The kernel keeps a tunnel's settings when they are not sent: state the default.
+    tunnel: forward === 'tunnel' && d.tunnel === undefined ? { type: 'ipip' } : d.tunnel,
   };
-  // The kernel keeps a tunnel's settings when they are not sent: state the default.
-  if (forward === 'tunnel' && d.tunnel === undefined) spec.tunnel = { type: 'ipip' };
+  if (spec.tunnel === undefined) delete spec.tunnel;
   const resolved = resolveDestination(spec, service, field);
-  return { text: resolved.id.text, spec: { ...spec, port: resolved.id.port }, resolved, field };
+  spec.port = resolved.id.port;
+  return { text: resolved.id.text, spec, resolved, field };
 }
 
 /** Checks a desired state and completes it; throws a ValidationError naming the first bad field. */
@@ -101,6 +107,8 @@ export function normalizeIpvs(desired: IpvsDesiredState, checks: WriteChecks = {
 
 /** "rr persistent 300 netmask 255.255.255.0 onePacket", after ipvsadm -L's service line. */
 export function serviceSummary(r: ResolvedService): string {
+  // The common case, without building the Service it describes.
+  if (r.timeout === 0 && !r.pe && (r.flags & USER_FLAG_BITS) === 0) return r.scheduler;
   const s = asService(r);
   const parts = [s.scheduler];
   if (s.persistent > 0) parts.push(`persistent ${s.persistent}`);
@@ -112,6 +120,8 @@ export function serviceSummary(r: ResolvedService): string {
 
 /** "masq weight 1", with thresholds and tunnel options when set. */
 export function destinationSummary(r: ResolvedDestination): string {
+  // The common case, without building the Destination it describes.
+  if (!r.upperThreshold && !r.lowerThreshold && r.forward !== IP_VS_CONN_F_TUNNEL) return `${nameOf(FORWARD_METHODS, r.forward) ?? 'route'} weight ${r.weight}`;
   const d = asDestination(r);
   const parts = [d.forward, `weight ${d.weight}`];
   if (d.upperThreshold) parts.push(`upper ${d.upperThreshold}`);

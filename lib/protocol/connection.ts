@@ -8,6 +8,7 @@ import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
 import type { MessageWriter, WrittenMessage } from '../codec/writer.js';
 import { forEachMessage, NLMSG_HDRLEN, type Message } from './message.js';
 import { kernelError } from './extack.js';
+import { AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
 import {
   NetlinkError,
   DumpInterruptedError,
@@ -117,12 +118,9 @@ export class Connection {
   private seq: number;
   /** Milliseconds a request waits when its options name no timeout. */
   readonly defaultTimeout: number;
-  private readonly window: number;
-  private inFlight = 0;
-  private windowWaiters: Array<() => void> = [];
-  /** The kernel runs one dump per socket; later dumps wait here. */
-  private dumpRunning = -1;
-  private dumpQueue: Array<() => void> = [];
+  private readonly window: AckWindow;
+  private readonly dumps = new DumpLock();
+  private readonly timeouts = new CoarseTimeouts();
   private notify?: (msg: Message) => void;
   private overrun?: () => void;
   readonly counters: ConnectionCounters = { sends: 0, messages: 0, datagrams: 0, crossings: 0, dumpRetries: 0 };
@@ -139,7 +137,7 @@ export class Connection {
       },
     });
     this.defaultTimeout = options.timeout ?? DEFAULT_TIMEOUT;
-    this.window = this.transport.features & FEATURE_RCVBUF_FORCE ? WINDOW_FORCED : WINDOW_PLAIN;
+    this.window = new AckWindow(this.transport.features & FEATURE_RCVBUF_FORCE ? WINDOW_FORCED : WINDOW_PLAIN);
     this.seq = (Date.now() & 0x3fffffff) + 1;
   }
 
@@ -215,7 +213,7 @@ export class Connection {
         let index = 0;
         while (index < messages.length && !call.settled) {
           if (failed && options.stopOnError) break;
-          await this.waitForWindow();
+          await this.window.wait();
           if (call.settled) return;
           // One chunk: as many whole messages as fit the send limit and the window.
           const first = index;
@@ -224,7 +222,7 @@ export class Connection {
           while (
             index < messages.length &&
             (index === first || (messages[index]!.start + messages[index]!.length - from <= MAX_SEND_BYTES && index - first < MAX_SEND_MESSAGES)) &&
-            this.inFlight + (index - first) < this.window
+            index - first < this.window.room
           ) {
             const m = messages[index]!;
             const seq = this.nextSeq();
@@ -235,7 +233,7 @@ export class Connection {
             to = m.start + m.length;
             index++;
           }
-          this.inFlight += index - first;
+          this.window.take(index - first);
           this.counters.sends++;
           this.counters.messages += index - first;
           try {
@@ -289,7 +287,7 @@ export class Connection {
     decode: Decoder<T>,
     options: RequestOptions & { describe?: Describe },
   ): Promise<{ replies: T[]; interrupted: boolean }> {
-    await this.acquireDump(options.signal);
+    await this.dumps.acquire(options.signal);
     const message = writer.messages[0]!;
     const bytes = writer.view();
     const seq = this.nextSeq();
@@ -302,10 +300,10 @@ export class Connection {
         call = this.startCall(1, options, message.what, reject, () => resolve({ replies, interrupted: interruptedFlag }));
       } catch (err) {
         // Nothing was sent: let the next dump go.
-        this.releaseDump();
+        this.dumps.release();
         throw err;
       }
-      this.dumpRunning = seq;
+      this.dumps.running = seq;
       const sink: Sink = {
         done: (p, error) => {
           interruptedFlag = p.interrupted;
@@ -318,39 +316,17 @@ export class Connection {
         },
       };
       this.pending.set(seq, { call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink });
-      this.inFlight++;
+      this.window.take(1);
       this.counters.sends++;
       this.counters.messages++;
       try {
         this.transport.send(bytes.subarray(message.start, message.start + message.length), message.what);
       } catch (err) {
-        this.dumpRunning = -1;
+        this.dumps.running = -1;
         this.finish(seq, err as Error);
-        this.releaseDump();
+        this.dumps.release();
       }
     });
-  }
-
-  private acquireDump(signal?: AbortSignal): Promise<void> {
-    if (this.dumpRunning < 0 && this.dumpQueue.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const go = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        this.dumpQueue = this.dumpQueue.filter((f) => f !== go);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.dumpQueue.push(go);
-    });
-  }
-
-  private releaseDump(): void {
-    if (this.dumpRunning >= 0) return;
-    const next = this.dumpQueue.shift();
-    next?.();
   }
 
   private startCall(count: number, options: RequestOptions, what: string, reject: (e: unknown) => void, resolve: () => void): Call {
@@ -367,11 +343,13 @@ export class Connection {
       reject(err);
     };
     const onAbort = (): void => fail(signal!.reason);
+    let coarse: ReturnType<CoarseTimeouts['add']> | undefined;
     const call: Call = {
       settled: false,
       remaining: count,
       cleanup: () => {
         if (call.timer) clearTimeout(call.timer);
+        if (coarse) this.timeouts.remove(coarse);
         signal?.removeEventListener('abort', onAbort);
         this.transport.release();
       },
@@ -381,7 +359,9 @@ export class Connection {
     // socket: after the event loop was blocked (long synchronous work, a
     // sendmsg waiting for the kernel's rtnl lock), the reply may already be
     // queued. setImmediate runs after that poll, so only a real silence fails.
-    if (ms > 0 && Number.isFinite(ms)) call.timer = setTimeout(() => setImmediate(() => fail(new TimeoutError(what, ms))), ms);
+    const expire = (): void => void setImmediate(() => fail(new TimeoutError(what, ms)));
+    if (ms >= CoarseTimeouts.MIN_MS && Number.isFinite(ms)) coarse = this.timeouts.add(ms, expire);
+    else if (ms > 0 && Number.isFinite(ms)) call.timer = setTimeout(expire, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
     this.transport.hold();
     return call;
@@ -394,21 +374,7 @@ export class Connection {
 
   /** Drops a pending entry without settling its call. */
   private forget(seq: number): void {
-    if (this.pending.delete(seq)) this.creditWindow();
-  }
-
-  private creditWindow(): void {
-    this.inFlight--;
-    if (this.windowWaiters.length > 0 && this.inFlight < this.window) {
-      const waiters = this.windowWaiters;
-      this.windowWaiters = [];
-      for (const w of waiters) w();
-    }
-  }
-
-  private waitForWindow(): Promise<void> {
-    if (this.inFlight < this.window) return Promise.resolve();
-    return new Promise((resolve) => this.windowWaiters.push(resolve));
+    if (this.pending.delete(seq)) this.window.credit();
   }
 
   /** Completes one request: records its outcome, and settles its call when it was the last. */
@@ -417,7 +383,7 @@ export class Connection {
     if (p === undefined) return;
     p.sink.done(p, error);
     this.pending.delete(seq);
-    this.creditWindow();
+    this.window.credit();
     const call = p.call;
     if (call.settled) return;
     if (--call.remaining === 0) {
@@ -442,9 +408,9 @@ export class Connection {
 
   private onMessage(msg: Message, truncated: boolean): void {
     const p = msg.pid === this.transport.portId || msg.pid === 0 ? this.pending.get(msg.seq) : undefined;
-    if (msg.seq === this.dumpRunning && (msg.type === NLMSG_DONE || msg.type === NLMSG_ERROR)) {
-      this.dumpRunning = -1;
-      queueMicrotask(() => this.releaseDump());
+    if (msg.seq === this.dumps.running && (msg.type === NLMSG_DONE || msg.type === NLMSG_ERROR)) {
+      this.dumps.running = -1;
+      queueMicrotask(() => this.dumps.release());
     }
     if (p === undefined) {
       // Ours but no longer awaited (timed out, aborted): drop it. Anything else is a notification.
@@ -513,7 +479,7 @@ export class Connection {
     // resumes it as we read, so its parts and its NLMSG_DONE still arrive.
     if (this.overrun) this.overrun();
     for (const seq of [...this.pending.keys()]) {
-      if (seq === this.dumpRunning && errno === 105) continue;
+      if (seq === this.dumps.running && errno === 105) continue;
       const p = this.pending.get(seq)!;
       this.finish(seq, new NetlinkError({ errno, operation: p.message.what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
     }
@@ -526,13 +492,9 @@ export class Connection {
       const p = this.pending.get(seq)!;
       this.finish(seq, new SocketClosedError(p.message.what));
     }
-    for (const w of this.windowWaiters) w();
-    this.windowWaiters = [];
+    this.window.wakeAll();
     this.transport.close();
     // Queued dumps wake up and fail on the closed socket.
-    this.dumpRunning = -1;
-    const queued = this.dumpQueue;
-    this.dumpQueue = [];
-    for (const go of queued) go();
+    this.dumps.releaseAll();
   }
 }

@@ -18,8 +18,7 @@ import { Rng, mutate, mutateValues, fixLength } from './mutate.js';
 /** The parts of Connection this harness reaches into: what the socket would hand it. */
 interface ConnectionInternals {
   pending: Map<number, unknown>;
-  dumpRunning: number;
-  dumpQueue: unknown[];
+  dumps: { running: number; queue: unknown[] };
   transport: { send(data: Uint8Array, operation: string): void };
   onDatagram(data: Buffer, truncated: boolean): void;
 }
@@ -118,14 +117,14 @@ export async function runDispatchFuzz(options: { iterations: number; seed?: numb
   };
 
   for (let i = 0; i < options.iterations; i++) {
-    if (inner.pending.size === 0 && inner.dumpQueue.length === 0) {
+    if (inner.pending.size === 0 && inner.dumps.queue.length === 0) {
       startCall();
       // Let the call register its sequence numbers (a dump waits a turn for its slot).
       await new Promise((r) => setImmediate(r));
     }
     const seqs = [...inner.pending.keys()] as number[];
     // A dump that failed early still holds the socket's dump slot until its NLMSG_DONE comes, as the kernel always sends one.
-    if (inner.dumpRunning >= 0) seqs.push(inner.dumpRunning);
+    if (inner.dumps.running >= 0) seqs.push(inner.dumps.running);
     const parts: Buffer[] = [];
     for (let n = 1 + rng.below(3); n > 0; n--) {
       const roll = rng.below(10);

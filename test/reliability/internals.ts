@@ -18,12 +18,11 @@ export interface ConnectionState {
 export function connectionState(conn: Connection): ConnectionState {
   const c = conn as unknown as {
     pending: Map<number, unknown>;
-    inFlight: number;
-    dumpRunning: number;
-    dumpQueue: unknown[];
+    window: { inFlight: number };
+    dumps: { running: number; queue: unknown[] };
     transport: { refs: number };
   };
-  return { pending: c.pending.size, inFlight: c.inFlight, dumpRunning: c.dumpRunning, dumpQueue: c.dumpQueue.length, refs: c.transport.refs };
+  return { pending: c.pending.size, inFlight: c.window.inFlight, dumpRunning: c.dumps.running, dumpQueue: c.dumps.queue.length, refs: c.transport.refs };
 }
 
 /** Waits until the connection holds nothing (late replies of aborted calls drained), or fails after `ms`. */

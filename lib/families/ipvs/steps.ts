@@ -1,0 +1,142 @@
+// IPVS ops checked and turned into steps: every op's keys and every add are
+// validated before anything is read or sent (a bad op anywhere means a
+// ValidationError and nothing sent), and each step knows its command, its
+// objects and, only when an error asks, its text.
+import type { MessageLabel } from '../../codec/writer.js';
+import { NetlinkError, ValidationError, errnoCode, showValue } from '../../protocol/errors.js';
+import {
+  IPVS_CMD_NEW_SERVICE, IPVS_CMD_SET_SERVICE, IPVS_CMD_DEL_SERVICE, IPVS_CMD_NEW_DEST, IPVS_CMD_SET_DEST,
+  IPVS_CMD_DEL_DEST, IPVS_CMD_ZERO, IPVS_CMD_FLUSH,
+} from '../../uapi/ip_vs.js';
+import type { IpvsOp } from './ops.js';
+import type { ServiceKey } from './types.js';
+import {
+  ServiceIds, destinationId, resolveDestination, resolveService,
+  type DestinationId, type ResolvedDestination, type ResolvedService, type ServiceId, type WriteChecks,
+} from './validate.js';
+
+const OPS = new Set(['addService', 'editService', 'deleteService', 'addDestination', 'editDestination', 'deleteDestination', 'zero', 'flush']);
+
+/** One op, checked. Its text ("add destination …") is built only when asked for (errors). */
+export class Step implements MessageLabel {
+  /** The whole object sent by NEW/SET commands. */
+  fullService?: ResolvedService;
+  fullDest?: ResolvedDestination;
+  /** Decided without asking the kernel (an edit of something the state read says is absent). */
+  local?: Error;
+
+  constructor(
+    readonly cmd: number,
+    readonly field: string,
+    readonly service?: ServiceId,
+    readonly dest?: DestinationId,
+  ) {}
+
+  get what(): string {
+    const s = this.service?.text;
+    const d = this.dest?.text;
+    switch (this.cmd) {
+      case IPVS_CMD_NEW_SERVICE: return `add service ${s}`;
+      case IPVS_CMD_SET_SERVICE: return `edit service ${s}`;
+      case IPVS_CMD_DEL_SERVICE: return `delete service ${s}`;
+      case IPVS_CMD_NEW_DEST: return `add destination ${d} to service ${s}`;
+      case IPVS_CMD_SET_DEST: return `edit destination ${d} in service ${s}`;
+      case IPVS_CMD_DEL_DEST: return `delete destination ${d} from service ${s}`;
+      case IPVS_CMD_ZERO: return s ? `zero counters of service ${s}` : 'zero all IPVS counters';
+      default: return 'flush IPVS services';
+    }
+  }
+}
+
+function fullStep(cmd: number, field: string, service: ResolvedService | undefined, dest: ResolvedDestination | undefined, serviceId?: ServiceId): Step {
+  const step = new Step(cmd, field, service?.id ?? serviceId, dest?.id);
+  step.fullService = service;
+  step.fullDest = dest;
+  return step;
+}
+
+export function localError(errno: number, what: string, reason: string): NetlinkError {
+  return new NetlinkError({ errno, operation: what, reason });
+}
+
+/** The kernel's errno for one step, in the step's words. */
+export function describeError(step: Step, errno: number): string | undefined {
+  const { cmd, service: s, dest: d, fullService: full } = step;
+  {
+    switch (errnoCode(errno)) {
+      case 'EPERM':
+        return 'permission denied: IPVS commands need CAP_NET_ADMIN';
+      case 'ESRCH':
+        return s ? `no such service ${s.text}` : undefined;
+      case 'EEXIST':
+        if (cmd === IPVS_CMD_NEW_SERVICE) return `service ${s!.text} already exists`;
+        if (cmd === IPVS_CMD_NEW_DEST) return `destination ${d!.text} already exists in service ${s!.text}`;
+        return undefined;
+      case 'ENOENT':
+        if (full) return `scheduler ${showValue(full.scheduler)}${full.pe ? ` or persistence engine ${showValue(full.pe)}` : ''} not found (is its ip_vs_ module available?)`;
+        if (d) return `no such destination ${d.text} in service ${s!.text}`;
+        return undefined;
+      case 'EINVAL':
+        if (cmd === IPVS_CMD_NEW_DEST) return `the kernel refused destination ${d!.text} (not a unicast address?)`;
+        return undefined;
+      case 'EAFNOSUPPORT':
+        return 'this kernel has no IPv6 support for IPVS';
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** Checks every op's keys and every add (nothing read or sent yet). */
+export function checkOps(ops: readonly IpvsOp[], single: boolean, checks: WriteChecks): Step[] {
+  if (!Array.isArray(ops)) throw new ValidationError('ops', 'an array of operations');
+  const ids = new ServiceIds();
+  const serviceId = (key: ServiceKey, field: string): ServiceId => ids.get(key, field);
+  return ops.map((op, i): Step => {
+    const p = single ? '' : `ops[${i}].`;
+    if (typeof op !== 'object' || op === null || !OPS.has(op.op)) {
+      throw new ValidationError(`${p}op`, `one of ${[...OPS].join(', ')}, got ${showValue((op as { op?: unknown } | null)?.op)}`);
+    }
+    const sf = `${p}service`;
+    const df = `${p}destination`;
+    switch (op.op) {
+      case 'addService': {
+        const full = resolveService(op.service, sf, checks, undefined, serviceId(op.service, sf));
+        return fullStep(IPVS_CMD_NEW_SERVICE, sf, full, undefined);
+      }
+      case 'editService': {
+        const id = serviceId(op.service, sf);
+        return new Step(IPVS_CMD_SET_SERVICE, sf, id);
+      }
+      case 'deleteService': {
+        const id = serviceId(op.service, sf);
+        return new Step(IPVS_CMD_DEL_SERVICE, sf, id);
+      }
+      case 'addDestination': {
+        const s = serviceId(op.service, sf);
+        const full = resolveDestination(op.destination, s, df);
+        return fullStep(IPVS_CMD_NEW_DEST, df, undefined, full, s);
+      }
+      case 'editDestination': {
+        const s = serviceId(op.service, sf);
+        const d = destinationId(op.destination, s, df);
+        return new Step(IPVS_CMD_SET_DEST, df, s, d);
+      }
+      case 'deleteDestination': {
+        const s = serviceId(op.service, sf);
+        const d = destinationId(op.destination, s, df);
+        return new Step(IPVS_CMD_DEL_DEST, df, s, d);
+      }
+      case 'zero': {
+        const s = op.service === undefined ? undefined : serviceId(op.service, sf);
+        return new Step(IPVS_CMD_ZERO, sf, s);
+      }
+      case 'flush':
+        return new Step(IPVS_CMD_FLUSH, '');
+      default:
+        throw new ValidationError(`${p}op`, 'unknown operation');
+    }
+  });
+}
+
+export const isEdit = (step: Step): boolean => step.cmd === IPVS_CMD_SET_SERVICE || step.cmd === IPVS_CMD_SET_DEST;

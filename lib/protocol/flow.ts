@@ -1,0 +1,120 @@
+// The two kinds of waiting a netlink socket imposes, apart from the protocol
+// logic that uses them (connection.ts):
+//  - AckWindow: acks in flight must fit the receive buffer, or the kernel
+//    drops them (ENOBUFS); senders wait for room.
+//  - DumpLock: the kernel runs one dump per socket (a second one gets EBUSY);
+//    later dumps wait their turn.
+
+export class AckWindow {
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly size: number) {}
+
+  /** How many more messages may go out now. */
+  get room(): number {
+    return this.size - this.inFlight;
+  }
+  /** Resolves when at least one more message may go out. */
+  wait(): Promise<void> {
+    if (this.inFlight < this.size) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  take(n: number): void {
+    this.inFlight += n;
+  }
+  /** One message was answered (or given up): wakes the senders when there is room. */
+  credit(): void {
+    this.inFlight--;
+    if (this.waiters.length > 0 && this.inFlight < this.size) this.wakeAll();
+  }
+  /** Wakes every waiter (the socket closed: they find out on their next step). */
+  wakeAll(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+export class DumpLock {
+  /** Sequence number of the dump the kernel is running, or -1. */
+  running = -1;
+  private queue: Array<() => void> = [];
+
+  /** Resolves when this caller's dump may start; an abort while queued rejects. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (this.running < 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const go = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        this.queue = this.queue.filter((f) => f !== go);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(go);
+    });
+  }
+  /** Lets the next queued dump start, unless one is running. */
+  release(): void {
+    if (this.running >= 0) return;
+    this.queue.shift()?.();
+  }
+  /** Wakes every queued dump (the socket closed: they fail on it). */
+  releaseAll(): void {
+    this.running = -1;
+    const queued = this.queue;
+    this.queue = [];
+    for (const go of queued) go();
+  }
+}
+
+interface CoarseTimeout {
+  ticksLeft: number;
+  fire(): void;
+}
+
+/**
+ * Timeouts of a second or more (the 30 s default), kept by one interval timer
+ * per connection that runs while any is waiting and stops at the first tick
+ * with none. A setTimeout per request reads the clock, a syscall under UML
+ * (no vDSO): a third of the syscalls of a single IPVS request. A deadline
+ * fires at most one tick late.
+ */
+export class CoarseTimeouts {
+  static readonly TICK_MS = 250;
+  /** Shorter timeouts get a timer of their own: a tick would be too coarse for them. */
+  static readonly MIN_MS = 1000;
+  private readonly waiting = new Set<CoarseTimeout>();
+  private timer?: NodeJS.Timeout;
+
+  add(ms: number, fire: () => void): CoarseTimeout {
+    // The first tick comes anywhere within a tick from now: one more keeps the deadline.
+    const t: CoarseTimeout = { ticksLeft: Math.ceil(ms / CoarseTimeouts.TICK_MS) + 1, fire };
+    this.waiting.add(t);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.tick(), CoarseTimeouts.TICK_MS);
+      // Waiting requests keep the process alive through their socket, not through this timer.
+      this.timer.unref();
+    }
+    return t;
+  }
+
+  remove(t: CoarseTimeout): void {
+    this.waiting.delete(t);
+  }
+
+  private tick(): void {
+    for (const t of this.waiting) {
+      if (--t.ticksLeft > 0) continue;
+      this.waiting.delete(t);
+      t.fire();
+    }
+    if (this.waiting.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
