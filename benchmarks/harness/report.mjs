@@ -217,6 +217,34 @@ function machineTable() {
   ].join('\n');
 }
 
+/**
+ * For each missed target, where nl-lvs's time went beyond the peer's or the
+ * floor's, from the case's CPU profile: time idle waiting for the kernel
+ * (what the kernel itself costs, which the floor also pays), GC, and the
+ * heaviest JS functions. Data, so a reader can judge what is left to win.
+ */
+function missedLines(targets) {
+  const out = [];
+  const seen = new Set();
+  for (const t of targets) {
+    if (t.met !== false || seen.has(t.case)) continue;
+    seen.add(t.case);
+    const c = cases.get(t.case);
+    const me = stats(c, 'nl-lvs');
+    const floor = stats(c, 'floor');
+    const prof = c?.tools.find((x) => x.id === 'nl-lvs')?.profile;
+    if (!me || !prof) continue;
+    const js = prof.total_ms - prof.idle_ms - prof.gc_ms;
+    const top = prof.top.filter((r) => r.fn !== '(garbage collector)').slice(0, 3).map((r) => `\`${r.fn}\` ${fmt(r.self_ms)} ms`).join(', ');
+    const floorPart = floor && Number.isFinite(floor.median) ? `; the C floor takes ${fmt(floor.median)} ms for all of it` : '';
+    out.push(
+      `- ${c.title}: nl-lvs ${fmt(me.median)} ms${floorPart}. In the profiled run (${fmt(prof.total_ms)} ms sampled, profiler overhead included): ` +
+        `${fmt(prof.idle_ms)} ms waiting for the kernel, ${fmt(prof.gc_ms)} ms garbage collection, ${fmt(js)} ms running JS and native calls (heaviest: ${top}).`,
+    );
+  }
+  return out;
+}
+
 function stallLines() {
   const out = [];
   for (const id of ['ipvs-snapshot', 'ipvs-create', 'fdb-create', 'ipvs-apply-empty', 'ipvs-apply-1pct']) {
@@ -244,6 +272,17 @@ function document() {
     '|---|---|---|',
     ...targets.map((t) => `| ${t.text} | ${t.measured} | ${mark(t.met)} |`),
     '',
+    ...(() => {
+      const missed = missedLines(targets);
+      return missed.length === 0 ? [] : [
+        '## Where the missed targets lose their time',
+        '',
+        'From each case\'s CPU profile (details under its table). Time waiting for the kernel is the kernel\'s own work, which the floor pays too; the rest is what nl-lvs adds: JS work per message (encoding and checking, decoding into objects, one promise and one event-loop turn per request or batch) and the garbage it leaves, which user-mode Linux makes dearer (every fresh page a fault, every clock read a syscall). The floor is a C program that builds each message in place and reads into one buffer; a library that hands back JS objects per service and destination cannot drop to it, and these lines show by how much each part keeps it away.',
+        '',
+        ...missed,
+        '',
+      ];
+    })(),
     '## Event-loop stalls',
     '',
     'The longest time the Node.js event loop could not run anything else while nl-lvs worked: the largest gap between the ticks of a 1 ms interval timer, in one extra, untimed run of the case (the probe reads the clock every millisecond, which costs a syscall under UML, so it stays out of the timed runs):',

@@ -85,8 +85,10 @@ export class MessageWriter {
   private buf: Buffer;
   private pos = 0;
   private messageStart = -1;
-  private fields: FieldTable = { offsets: [], names: [] };
+  private readonly fields: FieldTable = { offsets: [], names: [] };
   private fieldFrom = 0;
+  /** Entries of `fields` in use: reset() keeps the arrays, so a long batch does not regrow them per chunk. */
+  private fieldCount = 0;
   private written: WrittenMessage[] = [];
 
   constructor(initialSize = 4096) {
@@ -103,16 +105,17 @@ export class MessageWriter {
   }
 
   /**
-   * Starts over on the same buffer, for the next chunk of a long batch: fresh
-   * pages cost a page fault each (dearly under UML), reused ones nothing.
-   * Messages already handed out keep their fields but not their bytes, so
-   * call this only once the previous messages were sent and answered.
+   * Starts over on the same buffer and field arrays, for the next chunk of a
+   * long batch: fresh pages cost a page fault each (dearly under UML), and
+   * arrays regrown per chunk land in fresh pages (a 2048-message chunk names
+   * ~25k attributes). Messages already handed out lose their bytes and field
+   * names, so call this only once the previous messages were sent and answered.
    */
   reset(): void {
     if (this.messageStart >= 0) throw new Error('MessageWriter: message not ended');
     this.pos = 0;
-    this.fields = { offsets: [], names: [] };
     this.fieldFrom = 0;
+    this.fieldCount = 0;
     this.written = [];
   }
 
@@ -130,7 +133,7 @@ export class MessageWriter {
     if (this.messageStart >= 0) throw new Error('MessageWriter: previous message not ended');
     this.reserve(NLMSG_HDRLEN);
     this.messageStart = this.pos;
-    this.fieldFrom = this.fields.offsets.length;
+    this.fieldFrom = this.fieldCount;
     this.buf.fill(0, this.pos, this.pos + NLMSG_HDRLEN);
     this.buf.writeUInt16LE(type, this.pos + 4);
     this.buf.writeUInt16LE(flags, this.pos + 6);
@@ -145,7 +148,7 @@ export class MessageWriter {
     const length = this.pos - start;
     this.buf.writeUInt32LE(length, start);
     this.messageStart = -1;
-    const message: WrittenMessage = { start, length, fields: this.fields, fieldFrom: this.fieldFrom, fieldTo: this.fields.offsets.length, what, fieldPrefix };
+    const message: WrittenMessage = { start, length, fields: this.fields, fieldFrom: this.fieldFrom, fieldTo: this.fieldCount, what, fieldPrefix };
     this.written.push(message);
     return message;
   }
@@ -204,8 +207,9 @@ export class MessageWriter {
     this.reserve(align4(NLA_HDRLEN + payload));
     const at = this.pos;
     if (field !== undefined) {
-      this.fields.offsets.push(at - this.messageStart);
-      this.fields.names.push(field);
+      this.fields.offsets[this.fieldCount] = at - this.messageStart;
+      this.fields.names[this.fieldCount] = field;
+      this.fieldCount++;
     }
     this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
     this.buf.writeUInt16LE(type, at + 2);
