@@ -7,7 +7,7 @@ import { ValidationError } from '../protocol/errors.js';
 import type { Ipvs } from '../api/ipvs.js';
 import type { ReadBackOption } from '../families/ipvs/ops.js';
 import type { WriteChecks } from '../families/ipvs/validate.js';
-import { normalizeIpvs, type IpvsDesiredState } from './ipvs-desired.js';
+import { normalizeIpvsInSlices, type IpvsDesiredState } from './ipvs-desired.js';
 import { planIpvs, recordAfter } from './ipvs-diff.js';
 import { OwnershipStore, checkOwner, defaultStateFile } from './ownership.js';
 import { emptyReport, type ApplyReport, type Draining } from './report.js';
@@ -52,7 +52,7 @@ export async function applyIpvs(ipvs: Ipvs, desired: IpvsDesiredState, options: 
   if (options.stateFile !== undefined && (typeof options.stateFile !== 'string' || options.stateFile === '')) {
     throw new ValidationError('stateFile', `a file path, got ${JSON.stringify(options.stateFile)}`);
   }
-  const normal = normalizeIpvs(desired, options);
+  const normal = await normalizeIpvsInSlices(desired, options);
   const store = new OwnershipStore(options.stateFile ?? defaultStateFile(owner, ipvs.netns), owner);
   const dryRun = options.dryRun === true;
 

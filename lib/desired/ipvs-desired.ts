@@ -80,11 +80,29 @@ function completeDestination(d: DestinationSpec, service: ServiceId, field: stri
 
 /** Checks a desired state and completes it; throws a ValidationError naming the first bad field. */
 export function normalizeIpvs(desired: IpvsDesiredState, checks: WriteChecks = {}, field = ''): NormalService[] {
+  return [...normalizeEach(desired, checks, field)];
+}
+
+/**
+ * normalizeIpvs() for apply(): the same checks and result, with the event
+ * loop let run after every `slice` services (10k × 4 in one go blocked it for
+ * about a second under UML).
+ */
+export async function normalizeIpvsInSlices(desired: IpvsDesiredState, checks: WriteChecks = {}, slice = 1000): Promise<NormalService[]> {
+  const out: NormalService[] = [];
+  for (const s of normalizeEach(desired, checks, '')) {
+    if (out.push(s) % slice === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return out;
+}
+
+function* normalizeEach(desired: IpvsDesiredState, checks: WriteChecks, field: string): Generator<NormalService> {
   const at = (f: string): string => (field ? `${field}.${f}` : f);
   if (!isPlainObject(desired)) throw new ValidationError(field || 'desired', 'an object: { services: [...] }');
   if (!Array.isArray(desired.services)) throw new ValidationError(at('services'), 'an array of services');
   const seen = new Map<string, string>();
-  return desired.services.map((s, i) => {
+  for (let i = 0; i < desired.services.length; i++) {
+    const s = desired.services[i]!;
     const sf = at(`services[${i}]`);
     const { spec, resolved, id } = completeService(s, sf, checks);
     const before = seen.get(id.text);
@@ -101,8 +119,8 @@ export function normalizeIpvs(desired: IpvsDesiredState, checks: WriteChecks = {
       dests.set(n.text, df);
       return n;
     });
-    return { id, spec, resolved, field: sf, destinations };
-  });
+    yield { id, spec, resolved, field: sf, destinations };
+  }
 }
 
 /** "rr persistent 300 netmask 255.255.255.0 onePacket", after ipvsadm -L's service line. */

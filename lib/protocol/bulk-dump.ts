@@ -49,28 +49,26 @@ export class BulkDump {
 
   private async runNow(writer: MessageWriter, handler: BulkDumpHandler, options: RequestOptions): Promise<void> {
     options.signal?.throwIfAborted();
-    {
-      const bytes = writer.view();
-      const messages = writer.messages;
-      for (let from = 0; from < messages.length; from += CHUNK) {
-        const to = Math.min(messages.length, from + CHUNK);
-        const base = this.seq;
-        this.seq = (this.seq + (to - from)) % 0x7fffffff || 1;
-        for (let i = from; i < to; i++) bytes.writeUInt32LE(base + i - from, messages[i]!.start + 8);
-        const start = messages[from]!.start;
-        const end = messages[to - 1]!.start + messages[to - 1]!.length;
-        const got = await this.exchange(bytes, start, end - start, messages[from]!.what, options);
-        forEachMessage(this.replies.subarray(REPLY_HEADER, got), (msg) => {
-          const index = from + msg.seq - base;
-          if (index < from || index >= to) return;
-          if (msg.type === NLMSG_ERROR || msg.type === NLMSG_DONE) {
-            const errno = msg.end - msg.offset >= 4 ? msg.buf.readInt32LE(msg.offset) : 0;
-            if (errno < 0) handler.error(index, errno);
-          } else {
-            handler.message(index, msg);
-          }
-        });
-      }
+    const bytes = writer.view();
+    const messages = writer.messages;
+    for (let from = 0; from < messages.length; from += CHUNK) {
+      const to = Math.min(messages.length, from + CHUNK);
+      const base = this.seq;
+      this.seq = (this.seq + (to - from)) % 0x7fffffff || 1;
+      for (let i = from; i < to; i++) bytes.writeUInt32LE(base + i - from, messages[i]!.start + 8);
+      const start = messages[from]!.start;
+      const end = messages[to - 1]!.start + messages[to - 1]!.length;
+      const got = await this.exchange(bytes, start, end - start, messages[from]!.what, options);
+      forEachMessage(this.replies.subarray(REPLY_HEADER, got), (msg) => {
+        const index = from + msg.seq - base;
+        if (index < from || index >= to) return;
+        if (msg.type === NLMSG_ERROR || msg.type === NLMSG_DONE) {
+          const errno = msg.end - msg.offset >= 4 ? msg.buf.readInt32LE(msg.offset) : 0;
+          if (errno < 0) handler.error(index, errno);
+        } else {
+          handler.message(index, msg);
+        }
+      });
     }
   }
 

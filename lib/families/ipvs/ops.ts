@@ -74,7 +74,7 @@ function writeStep(w: MessageWriter, familyId: number, step: Step, fieldPrefix: 
  * ValidationError for bad input, or a kernel error from reading state for edits.
  */
 export async function runOps(ctx: IpvsContext, ops: readonly IpvsOp[], options: IpvsBatchOptions = {}, single = false): Promise<IpvsOpResult[]> {
-  const steps = checkOps(ops, single, options);
+  const steps = await checkOps(ops, single, options);
   if (steps.length === 0) return [];
   const familyId = await ctx.family.familyId(options);
   // Without edits nothing needs the current state (a bulk create reads nothing).
