@@ -1,16 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
-
-// Sync-daemon tests first: stopping a daemon closes its multicast sockets,
-// which in the 6.1 UML kernel can wait minutes behind the teardown of the
-// namespaces that earlier files deleted. Then the rest, in the usual order.
-class DaemonsFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const first = (f: TestSpecification): number => (/daemon|sync/.test(f.moduleId) ? 0 : 1);
-    return [...sorted].sort((a, b) => first(a) - first(b));
-  }
-}
 
 // Three kinds of tests, one runner:
 //  unit — no root, no kernel state;
@@ -18,8 +6,6 @@ class DaemonsFirst extends BaseSequencer {
 //  uml  — inside the user-mode-linux kernel (IPVS), started by scripts/uml/run.sh.
 export default defineConfig({
   test: {
-    // Root-level only: vitest ignores a per-project sequencer.
-    sequence: { sequencer: DaemonsFirst },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

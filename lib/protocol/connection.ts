@@ -8,7 +8,7 @@ import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
 import type { MessageWriter, WrittenMessage } from '../codec/writer.js';
 import { forEachMessage, NLMSG_HDRLEN, type Message } from './message.js';
 import { kernelError } from './extack.js';
-import { AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
+import { AckOrder, AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
 import {
   NetlinkError,
   DumpInterruptedError,
@@ -94,6 +94,8 @@ interface Pending {
   replies: unknown[] | undefined;
   interrupted: boolean;
   sink: Sink;
+  /** A dump: answered by NLMSG_DONE, possibly after later requests' acks. */
+  dump: boolean;
 }
 
 /** Receives each request's outcome, before the request is forgotten. */
@@ -120,6 +122,7 @@ export class Connection {
   readonly defaultTimeout: number;
   private readonly window: AckWindow;
   private readonly dumps = new DumpLock();
+  private readonly ackOrder = new AckOrder();
   private readonly timeouts = new CoarseTimeouts();
   private notify?: (msg: Message) => void;
   private overrun?: () => void;
@@ -229,7 +232,8 @@ export class Connection {
             bytes.writeUInt32LE(seq, m.start + 8);
             bytes.writeUInt32LE(0, m.start + 12);
             seqs[index] = seq;
-            this.pending.set(seq, { call, message: m, index, decode, describe, replies: undefined, interrupted: false, sink });
+            this.pending.set(seq, { call, message: m, index, decode, describe, replies: undefined, interrupted: false, sink, dump: false });
+            this.ackOrder.push(seq);
             to = m.start + m.length;
             index++;
           }
@@ -315,7 +319,7 @@ export class Connection {
           }
         },
       };
-      this.pending.set(seq, { call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink });
+      this.pending.set(seq, { call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink, dump: true });
       this.window.take(1);
       this.counters.sends++;
       this.counters.messages++;
@@ -445,6 +449,7 @@ export class Connection {
       case NLMSG_ERROR: {
         if (msg.end - msg.offset < 4) throw new DecodeError(`an error message of ${msg.end - msg.offset} bytes has no error code`);
         const errno = msg.buf.readInt32LE(msg.offset);
+        if (!p.dump) this.failUnacked(msg.seq);
         this.finish(msg.seq, errno === 0 ? undefined : this.kernelError(p, msg, errno, true));
         return;
       }
@@ -464,6 +469,19 @@ export class Connection {
           if (value !== undefined) (p.replies ??= []).push(value);
         }
       }
+    }
+  }
+
+  /** The ack of `seq` overtook older requests: they will never get theirs (see AckOrder). */
+  private failUnacked(seq: number): void {
+    for (let older = this.ackOrder.nextOlder(seq); older !== -1; older = this.ackOrder.nextOlder(seq)) {
+      const p = this.pending.get(older);
+      if (p === undefined) continue;
+      this.finish(older, new NetlinkError({
+        errno: 4, // EINTR
+        operation: p.message.what,
+        reason: 'no acknowledgement: the kernel answered a later request instead, which it does only when the operation returns EINTR (it may have taken effect)',
+      }));
     }
   }
 
@@ -493,6 +511,7 @@ export class Connection {
       this.finish(seq, new SocketClosedError(p.message.what));
     }
     this.window.wakeAll();
+    this.ackOrder.clear();
     this.transport.close();
     // Queued dumps wake up and fail on the closed socket.
     this.dumps.releaseAll();

@@ -4,6 +4,8 @@
 //    drops them (ENOBUFS); senders wait for room.
 //  - DumpLock: the kernel runs one dump per socket (a second one gets EBUSY);
 //    later dumps wait their turn.
+//  - AckOrder: requests are answered in the order they were sent, so an ack
+//    that overtakes an older request's proves the older one will get none.
 
 export class AckWindow {
   private inFlight = 0;
@@ -68,6 +70,56 @@ export class DumpLock {
     const queued = this.queue;
     this.queue = [];
     for (const go of queued) go();
+  }
+}
+
+/**
+ * Sequence numbers of acked (non-dump) requests, in the order they were sent.
+ * The kernel handles a socket's requests one by one, in order, inside
+ * sendmsg, and queues each ack before it reads the next request. So when the
+ * ack of one request arrives, every older request still waiting will never
+ * get one: netlink_rcv_skb() sends no ack when a handler returns -EINTR
+ * (IPVS does when a sync daemon thread is stopped before it first ran).
+ */
+export class AckOrder {
+  private seqs: number[] = [];
+  private head = 0;
+
+  push(seq: number): void {
+    this.seqs.push(seq);
+  }
+
+  /**
+   * Called as the ack of `seq` arrives: returns the next request sent before
+   * it (dropping it from the order), or -1 once `seq` itself is reached.
+   * Sequence numbers are never below 1.
+   */
+  nextOlder(seq: number): number {
+    const seqs = this.seqs;
+    if (this.head >= seqs.length) return -1;
+    const first = seqs[this.head++]!;
+    if (first === seq) {
+      this.compact();
+      return -1;
+    }
+    return first;
+  }
+
+  clear(): void {
+    this.seqs = [];
+    this.head = 0;
+  }
+
+  private compact(): void {
+    const seqs = this.seqs;
+    if (this.head === seqs.length) {
+      seqs.length = 0;
+      this.head = 0;
+    } else if (this.head >= 4096 && this.head * 2 >= seqs.length) {
+      // Always something in flight: drop the acked prefix now and then.
+      seqs.splice(0, this.head);
+      this.head = 0;
+    }
   }
 }
 

@@ -24,8 +24,8 @@ async function table(ipvs: Ipvs): Promise<IpvsConnection[]> {
 
 beforeAll(async () => {
   t = await buildSyncTopology('lvs-sync');
-  master = Ipvs.open({ netns: t.master, timeout: 150_000 });
-  backup = Ipvs.open({ netns: t.backup, timeout: 150_000 });
+  master = Ipvs.open({ netns: t.master });
+  backup = Ipvs.open({ netns: t.backup });
   // Both directors carry the service, so that the backup could take over.
   for (const director of [master, backup]) {
     await director.addService({ ...web, scheduler: 'rr' });

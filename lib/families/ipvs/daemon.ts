@@ -7,13 +7,13 @@
 // in_addr (network order). Omitted optional fields take the kernel's defaults
 // (group 224.0.0.81, port 8848, ttl 1, maxlen from the interface MTU).
 import type { RequestOptions, Describe } from '../../protocol/connection.js';
-import { ValidationError, showValue } from '../../protocol/errors.js';
+import { ValidationError, showValue, type NetlinkError } from '../../protocol/errors.js';
 import type { AttrTable } from '../../codec/reader.js';
 import type { MessageWriter } from '../../codec/writer.js';
 import { ipToBytes, bytesToIp } from '../../codec/address.js';
 import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP } from '../../uapi/netlink.js';
 import {
-  IPVS_CMD_NEW_DAEMON, IPVS_CMD_DEL_DAEMON, IPVS_CMD_GET_DAEMON, IPVS_CMD_ATTR_DAEMON, IPVS_DAEMON_ATTR_STATE,
+  IPVS_CMD_NEW_DAEMON, IPVS_CMD_DEL_DAEMON, IPVS_CMD_GET_INFO, IPVS_CMD_GET_DAEMON, IPVS_CMD_ATTR_DAEMON, IPVS_DAEMON_ATTR_STATE,
   IPVS_DAEMON_ATTR_MCAST_IFN, IPVS_DAEMON_ATTR_SYNC_ID, IPVS_DAEMON_ATTR_SYNC_MAXLEN, IPVS_DAEMON_ATTR_MCAST_GROUP,
   IPVS_DAEMON_ATTR_MCAST_GROUP6, IPVS_DAEMON_ATTR_MCAST_PORT, IPVS_DAEMON_ATTR_MCAST_TTL, IP_VS_STATE_MASTER,
   IP_VS_STATE_BACKUP, IP_VS_IFNAME_MAXLEN,
@@ -118,6 +118,13 @@ export async function startDaemon(ipvs: IpvsFamily, d: SyncDaemon, options: Requ
 /**
  * Stops the master or backup daemon (ipvsadm --stop-daemon). The kernel stops
  * a daemon by state alone; a syncId, when given, is sent as ipvsadm does.
+ *
+ * A daemon stopped before its thread first ran (a stop right after a start)
+ * is torn down all the same, but kthread_stop() returns -EINTR, and netlink
+ * sends no ack for -EINTR: the request would wait for its timeout. So a
+ * GET_INFO goes right behind it in the same sendmsg; its answer shows the
+ * missing ack at once (Connection fails it with EINTR), and the daemon list
+ * then says whether the stop took effect.
  */
 export async function stopDaemon(ipvs: IpvsFamily, state: SyncState, syncId?: number, options: RequestOptions = {}): Promise<void> {
   checkState(state, 'state');
@@ -128,7 +135,13 @@ export async function stopDaemon(ipvs: IpvsFamily, state: SyncState, syncId?: nu
   if (syncId !== undefined) w.attrU32(IPVS_DAEMON_ATTR_SYNC_ID, syncId, 'syncId');
   w.endNest(nest);
   w.end(`stop ${state} sync daemon`);
-  await ipvs.conn.request(w, { ...options, describe: describeDaemon(state) });
+  await ipvs.begin(IPVS_CMD_GET_INFO, NLM_F_REQUEST | NLM_F_ACK, options, w);
+  w.end('get IPVS info (behind stop sync daemon)');
+  const [stop] = await ipvs.conn.batch(w, { ...options, describe: describeDaemon(state) });
+  if (stop!.ok) return;
+  const error = stop!.error;
+  if ((error as NetlinkError).code === 'EINTR' && !(await listDaemons(ipvs, options)).some((d) => d.state === state)) return;
+  throw error;
 }
 
 /** Decodes one IPVS_CMD_NEW_DAEMON message of a GET_DAEMON dump. */
