@@ -52,6 +52,9 @@ beforeAll(() => {
   ns = makeNetns('route');
   ipIn(ns, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
   ipIn(ns, 'link', 'add', 'vc', 'type', 'veth', 'peer', 'name', 'vd');
+  // No IPv6 link-local addresses: their local routes appear when DAD ends, a second or so
+  // after the link comes up, and could land between the library's read and ip's.
+  for (const l of ['va', 'vb', 'vc', 'vd']) ipIn(ns, 'link', 'set', l, 'addrgenmode', 'none');
   for (const l of ['va', 'vb', 'vc', 'vd']) ipIn(ns, 'link', 'set', l, 'up');
   ipIn(ns, 'addr', 'add', '192.0.2.1/24', 'dev', 'va');
   ipIn(ns, 'addr', 'add', '203.0.113.1/24', 'dev', 'vc');
