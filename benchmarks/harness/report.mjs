@@ -53,6 +53,7 @@ function stats(c, toolId) {
     cpuMs: median(ok.map((r) => r.userMs + r.sysMs)),
     captureCpuMs: median(ok.map((r) => r.capture_cpu_ms)),
     via: ok[0]?.via ?? t.runs[0]?.via,
+    firstMs: median(ok.map((r) => r.first_ms)),
   };
 }
 
@@ -170,6 +171,7 @@ function caseTable(c) {
     if (t.id === 'nl-lvs' && s.via) notes.push(`\`${s.via}\``);
     if (s.stall) notes.push(`longest event-loop stall ${fmt(s.stall.stall_ms)} ms (extra run)`);
     if (Number.isFinite(s.alloc)) notes.push(`JS heap +${bytes(s.alloc)}/poll`);
+    if (Number.isFinite(s.firstMs)) notes.push(`first call of a fresh process: ${fmt(s.firstMs)} ms`);
     if (t.id === 'ipvsadm-per-op') {
       const r = t.runs.find((x) => x.ok);
       if (r) notes.push(`${r.measured_ops} ops measured (${fmt(r.measured_ms)} ms), scaled to all`);
@@ -294,7 +296,7 @@ function document() {
     '- Every tool does the same work on the same kernel (benchmarks/harness/workload.mjs defines it once; the C, Go and Python programs compute the same addresses).',
     '- Each run gets a fresh network namespace, prepared by an untimed setup (IPVS keeps deleted destinations in a trash list that makes re-adding after a flush O(n²); a fresh namespace avoids it). After setup, and after each namespace is deleted, the harness waits for the CPU to go idle, so namespace teardown does not land in the next measurement.',
     `- Runs alternate between tools: in round r the tool order is rotated by r. ${docs[0].runs} rounds; the tables show medians.`,
-    '- Libraries (nl-lvs, pyroute2, vishvananda/netlink) and the C floor report the time of the operation itself, measured inside the process after the socket is open and warmed by one request: what a long-running program pays. For the same reason nl-lvs\'s IPVS bulk create and snapshot are measured with the JIT warm: the create in a process that first ran a 2000 × 4 batch in a scratch namespace of its own, the snapshot after one untimed snapshot (under UML a fresh process\'s first 1000 × 4 batches took 1172, 768, 422 and 226 ms: compilation a controller pays once at start-up; `nl-ipvsadm -R` shows the cold cost, start-up included). Command-line tools (ipvsadm, bridge, ip, nl-ipvsadm) are timed as whole processes, as scripts and controllers that shell out pay them. Peak RSS is the whole process\'s, from wait4.',
+    '- Libraries (nl-lvs, pyroute2, vishvananda/netlink) and the C floor report the time of the operation itself, measured inside the process after the socket is open and warmed by one request: what a long-running program pays. For the same reason nl-lvs is measured with the JIT warm, as a long-running agent runs (Go and C are compiled ahead of time): the IPVS create in a process that first ran a 2000 × 4 batch in a scratch namespace of its own, the snapshot after one untimed snapshot, the single operation after 200 untimed adds and deletes of other services (the first call of the fresh process is shown beside it). Under UML a fresh process\'s first 1000 × 4 batches took 1172, 768, 422 and 226 ms: compilation a controller pays once at start-up; `nl-ipvsadm -R` shows the cold cost, start-up included. The FDB cases run after the same operations (10k added, listed and deleted, twice) on a scratch veth, whose address list holds them: on the host that took a 50k add from 424–433 ms cold to 366–374 ms, the process\'s user time from 138–172 to 38–70 ms. Not on a scratch vxlan: after that churn the kernel\'s own work on the timed adds grew (system time 251–287 to 340–384 ms) by more than the warm JIT saved, likely the per-CPU dst cache each vxlan remote allocates. Command-line tools (ipvsadm, bridge, ip, nl-ipvsadm) are timed as whole processes, as scripts and controllers that shell out pay them. Peak RSS is the whole process\'s, from wait4.',
     '- Peers run as their users run them: `ipvsadm -R` with the file on stdin, `bridge -batch FILE`, `ip -batch FILE`, pyroute2 as a Python script with `IPRoute` (one call per object), vishvananda/netlink as a Go program built once with `go build` (package functions, one call per object), each inside the namespace with `ip netns exec`. nl-lvs enters the namespace itself (`netns` option).',
     '- The C floor (benchmarks/floor) builds messages with libnl, sends up to 256 per sendmsg and reads acks and dumps with recvmmsg: roughly what the kernel itself costs.',
     '- IPVS exists only in the user-mode Linux kernel here (scripts/uml/run.sh): syscalls and process starts are far slower there, so compare IPVS tools by ratio, not by absolute time.',

@@ -302,6 +302,10 @@ export class MessageWriter {
   attrIp(type: number, ip: string, field: string): this {
     const v4 = typeof ip === 'string' ? parseIpv4(ip) : -1;
     if (v4 < 0) return this.attrBytes(type, ipToBytes(ip, field), field);
+    return this.attrIpv4(type, v4, field);
+  }
+  /** An IPv4 address already parsed to a number (parseIpv4). */
+  attrIpv4(type: number, v4: number, field: string): this {
     this.attrHeader(type, 4, field);
     this.buf.writeUInt32BE(v4, this.pos);
     this.pos += 4;
@@ -309,7 +313,10 @@ export class MessageWriter {
   }
   /** A MAC address from 'xx:xx:xx:xx:xx:xx', 6 bytes, without allocating; errors as macToBytes. */
   attrMac(type: number, mac: string, field: string): this {
-    const v = macValue(mac, field);
+    return this.attrMacValue(type, macValue(mac, field), field);
+  }
+  /** A MAC address already parsed to its 48-bit value (macValue). */
+  attrMacValue(type: number, v: number, field: string): this {
     this.attrHeader(type, 6, field);
     this.buf.writeUInt16BE(Math.floor(v / 0x100000000), this.pos);
     this.buf.writeUInt32BE(v >>> 0, this.pos + 2);

@@ -7,7 +7,7 @@
 //   dynamic   = NUD_REACHABLE: ages like a learned entry.
 import { MessageWriter, type MessageLabel } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipFamily, bytesToIp, bytesToMac, macValue } from '../codec/address.js';
+import { ipFamily, bytesToIp, bytesToMac, macValue, parseIpv4 } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
@@ -187,7 +187,11 @@ class FdbRequest implements RtnlRequest, MessageLabel {
     private readonly action: FdbAction,
     private readonly dev: DevRef,
     private readonly mac: string,
+    /** The MAC as parsed while validating, written as is. */
+    private readonly macBits: number,
     private readonly dst: string | undefined,
+    /** dst as a number when it is IPv4, else -1. */
+    private readonly dstV4: number,
     private readonly state: number,
     private readonly flags: number,
     private readonly vlan: number | undefined,
@@ -212,8 +216,9 @@ class FdbRequest implements RtnlRequest, MessageLabel {
     const action = this.action;
     w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
     w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(this.dev, 'dev')).u16(this.state).u8(this.flags).u8(0);
-    w.attrMac(NDA_LLADDR, this.mac, 'mac');
-    if (this.dst !== undefined) w.attrIp(NDA_DST, this.dst, 'dst');
+    w.attrMacValue(NDA_LLADDR, this.macBits, 'mac');
+    if (this.dstV4 >= 0) w.attrIpv4(NDA_DST, this.dstV4, 'dst');
+    else if (this.dst !== undefined) w.attrIp(NDA_DST, this.dst, 'dst');
     if (this.vlan !== undefined) w.attrU16(NDA_VLAN, this.vlan, 'vlan');
     if (this.nhid !== undefined) w.attrU32(NDA_NH_ID, this.nhid, 'nhid');
     if (this.port !== undefined) w.attrBe16(NDA_PORT, this.port, 'port');
@@ -229,11 +234,12 @@ class FdbRequest implements RtnlRequest, MessageLabel {
 export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   if (spec === null || typeof spec !== 'object') throw new ValidationError('fdb', 'an fdb spec object is required');
   const dev = validateDev(spec.dev);
-  // Checked here, parsed again by write() straight into the message: no Buffer per entry.
+  // Parsed here to numbers that write() puts straight into the message: no Buffer per entry.
   const mac = spec.mac;
-  macValue(mac, 'mac');
+  const macBits = macValue(mac, 'mac');
   const dst = spec.dst;
-  if (dst !== undefined) ipFamily(dst, 'dst');
+  const dstV4 = typeof dst === 'string' ? parseIpv4(dst) : -1;
+  if (dst !== undefined && dstV4 < 0) ipFamily(dst, 'dst');
   const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
   const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
   const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
@@ -254,7 +260,7 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   if (spec.sticky) flags |= NTF_STICKY;
   if (spec.externLearn) flags |= NTF_EXT_LEARNED;
   if (spec.router) flags |= NTF_ROUTER;
-  return new FdbRequest(action, dev, mac, dst, state, flags, vlan, nhid, port, vni, srcVni, via);
+  return new FdbRequest(action, dev, mac, macBits, dst, dstV4, state, flags, vlan, nhid, port, vni, srcVni, via);
 }
 
 export interface FdbListFilter {

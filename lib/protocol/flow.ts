@@ -82,11 +82,16 @@ export class DumpLock {
  * (IPVS does when a sync daemon thread is stopped before it first ran).
  */
 export class AckOrder {
-  private seqs: number[] = [];
+  // A ring of u32 sequence numbers, doubled when full: no per-message
+  // allocation, and numbers above 2^30 stay unboxed.
+  private ring = new Uint32Array(1024);
   private head = 0;
+  private tail = 0;
 
   push(seq: number): void {
-    this.seqs.push(seq);
+    if (this.tail - this.head === this.ring.length) this.grow();
+    this.ring[this.tail & (this.ring.length - 1)] = seq;
+    this.tail++;
   }
 
   /**
@@ -95,31 +100,24 @@ export class AckOrder {
    * Sequence numbers are never below 1.
    */
   nextOlder(seq: number): number {
-    const seqs = this.seqs;
-    if (this.head >= seqs.length) return -1;
-    const first = seqs[this.head++]!;
-    if (first === seq) {
-      this.compact();
-      return -1;
-    }
-    return first;
+    if (this.head === this.tail) return -1;
+    const first = this.ring[this.head & (this.ring.length - 1)]!;
+    this.head++;
+    if (this.head === this.tail) this.head = this.tail = 0;
+    return first === seq ? -1 : first;
   }
 
   clear(): void {
-    this.seqs = [];
-    this.head = 0;
+    this.head = this.tail = 0;
   }
 
-  private compact(): void {
-    const seqs = this.seqs;
-    if (this.head === seqs.length) {
-      seqs.length = 0;
-      this.head = 0;
-    } else if (this.head >= 4096 && this.head * 2 >= seqs.length) {
-      // Always something in flight: drop the acked prefix now and then.
-      seqs.splice(0, this.head);
-      this.head = 0;
-    }
+  private grow(): void {
+    const old = this.ring;
+    const ring = new Uint32Array(old.length * 2);
+    for (let i = this.head; i < this.tail; i++) ring[i - this.head] = old[i & (old.length - 1)]!;
+    this.tail -= this.head;
+    this.head = 0;
+    this.ring = ring;
   }
 }
 

@@ -48,6 +48,7 @@ export class Transport {
   private readonly onBatch: (batch: Buffer | null, errno: number) => void;
   private closed = false;
   private refs = 0;
+  private readonly boundPortId: number;
 
   constructor(
     readonly protocol: number,
@@ -73,10 +74,12 @@ export class Transport {
       handlers.batchEnd?.();
     };
     this.socket = new native.NativeSocket(protocol, path, rcvbuf, this.onBatch);
+    this.boundPortId = this.socket.portId;
   }
 
+  /** Fixed once the socket is bound; kept here, as reading it from the addon per message showed in profiles. */
   get portId(): number {
-    return this.socket.portId;
+    return this.boundPortId;
   }
   get features(): number {
     return this.socket.features;
