@@ -244,6 +244,19 @@ function missedLines(targets) {
         `${fmt(prof.idle_ms)} ms waiting for the kernel, ${fmt(prof.gc_ms)} ms garbage collection, ${fmt(js)} ms running JS and native calls (heaviest: ${top}).`,
     );
   }
+  // A speed-up over a peer is bounded by the floor's own: say how close to the floor it asks for.
+  for (const t of targets) {
+    if (t.met !== false || t.speedup === undefined) continue;
+    const c = cases.get(t.case);
+    const floor = stats(c, 'floor');
+    const peer = stats(c, t.peer);
+    if (!floor || !peer || !Number.isFinite(floor.median) || !Number.isFinite(peer.median)) continue;
+    const floorSpeedup = peer.median / floor.median;
+    out.push(
+      `- ${t.text}: the C floor itself is ${floorSpeedup.toFixed(2)}× faster than ${c.tools.find((x) => x.id === t.peer)?.label ?? t.peer} in this run (${fmt(floor.median)} ms vs ${fmt(peer.median)} ms), ` +
+        `so ${t.speedup}× asks nl-lvs to stay within ${(floorSpeedup / t.speedup).toFixed(2)}× of the floor.`,
+    );
+  }
   return out;
 }
 
