@@ -480,7 +480,7 @@ export class Connection {
       this.finish(older, new NetlinkError({
         errno: 4, // EINTR
         operation: p.message.what,
-        reason: 'no acknowledgement: the kernel answered a later request instead, which it does only when the operation returns EINTR (it may have taken effect)',
+        reason: 'no acknowledgement, though a later request got one: the kernel sends none when an operation returns EINTR (or the ack was lost to a full receive buffer); it may have taken effect',
       }));
     }
   }
