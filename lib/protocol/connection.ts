@@ -3,9 +3,12 @@
 // sendmsg calls as the socket buffers allow, timeouts and AbortSignal.
 // It runs in TypeScript because decoding here is cheaper than building JS
 // objects in C++ (see docs/ARCHITECTURE.md); native code only moves bytes.
-import { Transport, type TransportOptions } from '../transport/socket.js';
+import { Transport } from '../transport/socket.js';
 import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
-import type { MessageWriter, WrittenMessage } from '../codec/writer.js';
+import type { MessageWriter } from '../codec/writer.js';
+import type {
+  RequestOptions, BatchOptions, DumpOptions, Decoder, Describe, BatchResult, ConnectionOptions, ConnectionCounters, Call, Pending, Sink,
+} from './requests.js';
 import { forEachMessage, NLMSG_HDRLEN, type Message } from './message.js';
 import { kernelError } from './extack.js';
 import { AckOrder, AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
@@ -24,84 +27,9 @@ import {
   NLM_F_DUMP_INTR,
 } from '../uapi/netlink.js';
 
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Milliseconds to wait for the kernel's answer. Default 30 000. */
-  timeout?: number;
-}
-
-export interface BatchOptions extends RequestOptions {
-  /** Stop sending after the first rejected operation (default false: go on). */
-  stopOnError?: boolean;
-}
-
-export interface DumpOptions extends RequestOptions {
-  /** How many times an interrupted dump (NLM_F_DUMP_INTR) is retried. Default 3. */
-  retries?: number;
-}
-
-/** Turns one reply message into a value, or undefined to skip it. */
-export type Decoder<T> = (msg: Message) => T | undefined;
-
-/**
- * Explains an errno for one operation better than strerror ("service …
- * already exists"). `index` is the message's position in its writer, so one
- * function can serve a whole batch without a lookup table keyed by text.
- */
-export type Describe = (errno: number, what: string, index: number) => string | undefined;
-
-export type BatchResult<T> =
-  | { ok: true; replies: T[] }
-  | { ok: false; error: Error; /** Never sent, because an earlier operation failed. */ skipped?: boolean };
-
-export interface ConnectionOptions extends TransportOptions {
-  /** Default timeout for every request on this connection, in milliseconds. */
-  timeout?: number;
-}
-
-/** What crossed the socket: for benchmarks, tests and the architecture notes. */
-export interface ConnectionCounters {
-  /** sendmsg calls. */
-  sends: number;
-  /** Messages sent. */
-  messages: number;
-  /** Datagrams received from the kernel. */
-  datagrams: number;
-  /** Native → JS crossings (one per drained batch of datagrams). */
-  crossings: number;
-  /** Dumps restarted because the kernel flagged NLM_F_DUMP_INTR. */
-  dumpRetries: number;
-}
-
-interface Call {
-  settled: boolean;
-  remaining: number;
-  timer?: NodeJS.Timeout;
-  cleanup(): void;
-  resolve(): void;
-}
-
-// One per message in flight, and nothing per message beyond it: the outcome
-// goes to the call's sink (one per batch or dump), replies are allocated on
-// the first one. A 50k-message batch made ~4 objects per message before.
-interface Pending {
-  call: Call;
-  message: WrittenMessage;
-  /** The message's position in its writer. */
-  index: number;
-  decode?: Decoder<unknown>;
-  describe?: Describe;
-  replies: unknown[] | undefined;
-  interrupted: boolean;
-  sink: Sink;
-  /** A dump: answered by NLMSG_DONE, possibly after later requests' acks. */
-  dump: boolean;
-}
-
-/** Receives each request's outcome, before the request is forgotten. */
-interface Sink {
-  done(p: Pending, error?: Error): void;
-}
+export type {
+  RequestOptions, BatchOptions, DumpOptions, Decoder, Describe, BatchResult, ConnectionOptions, ConnectionCounters,
+} from './requests.js';
 
 const DEFAULT_TIMEOUT = 30_000;
 // Measured (50k FDB adds, host kernel): 16 KiB per sendmsg ran 2.3× faster than

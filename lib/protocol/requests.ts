@@ -1,0 +1,85 @@
+// What a request is, apart from the Connection that runs it: the caller's
+// options and results, the counters, and the records kept per call and per
+// message while it is in flight (connection.ts).
+import type { TransportOptions } from '../transport/socket.js';
+import type { WrittenMessage } from '../codec/writer.js';
+import type { Message } from './message.js';
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Milliseconds to wait for the kernel's answer. Default 30 000. */
+  timeout?: number;
+}
+
+export interface BatchOptions extends RequestOptions {
+  /** Stop sending after the first rejected operation (default false: go on). */
+  stopOnError?: boolean;
+}
+
+export interface DumpOptions extends RequestOptions {
+  /** How many times an interrupted dump (NLM_F_DUMP_INTR) is retried. Default 3. */
+  retries?: number;
+}
+
+/** Turns one reply message into a value, or undefined to skip it. */
+export type Decoder<T> = (msg: Message) => T | undefined;
+
+/**
+ * Explains an errno for one operation better than strerror ("service …
+ * already exists"). `index` is the message's position in its writer, so one
+ * function can serve a whole batch without a lookup table keyed by text.
+ */
+export type Describe = (errno: number, what: string, index: number) => string | undefined;
+
+export type BatchResult<T> =
+  | { ok: true; replies: T[] }
+  | { ok: false; error: Error; /** Never sent, because an earlier operation failed. */ skipped?: boolean };
+
+export interface ConnectionOptions extends TransportOptions {
+  /** Default timeout for every request on this connection, in milliseconds. */
+  timeout?: number;
+}
+
+/** What crossed the socket: for benchmarks, tests and the architecture notes. */
+export interface ConnectionCounters {
+  /** sendmsg calls. */
+  sends: number;
+  /** Messages sent. */
+  messages: number;
+  /** Datagrams received from the kernel. */
+  datagrams: number;
+  /** Native → JS crossings (one per drained batch of datagrams). */
+  crossings: number;
+  /** Dumps restarted because the kernel flagged NLM_F_DUMP_INTR. */
+  dumpRetries: number;
+}
+
+export interface Call {
+  settled: boolean;
+  remaining: number;
+  timer?: NodeJS.Timeout;
+  cleanup(): void;
+  resolve(): void;
+}
+
+// One per message in flight, and nothing per message beyond it: the outcome
+// goes to the call's sink (one per batch or dump), replies are allocated on
+// the first one. A 50k-message batch made ~4 objects per message before.
+export interface Pending {
+  call: Call;
+  message: WrittenMessage;
+  /** The message's position in its writer. */
+  index: number;
+  decode?: Decoder<unknown>;
+  describe?: Describe;
+  replies: unknown[] | undefined;
+  interrupted: boolean;
+  sink: Sink;
+  /** A dump: answered by NLMSG_DONE, possibly after later requests' acks. */
+  dump: boolean;
+}
+
+/** Receives each request's outcome, before the request is forgotten. */
+export interface Sink {
+  done(p: Pending, error?: Error): void;
+}
