@@ -62,28 +62,26 @@ export function localError(errno: number, what: string, reason: string): Netlink
 /** The kernel's errno for one step, in the step's words. */
 export function describeError(step: Step, errno: number): string | undefined {
   const { cmd, service: s, dest: d, fullService: full } = step;
-  {
-    switch (errnoCode(errno)) {
-      case 'EPERM':
-        return 'permission denied: IPVS commands need CAP_NET_ADMIN';
-      case 'ESRCH':
-        return s ? `no such service ${s.text}` : undefined;
-      case 'EEXIST':
-        if (cmd === IPVS_CMD_NEW_SERVICE) return `service ${s!.text} already exists`;
-        if (cmd === IPVS_CMD_NEW_DEST) return `destination ${d!.text} already exists in service ${s!.text}`;
-        return undefined;
-      case 'ENOENT':
-        if (full) return `scheduler ${showValue(full.scheduler)}${full.pe ? ` or persistence engine ${showValue(full.pe)}` : ''} not found (is its ip_vs_ module available?)`;
-        if (d) return `no such destination ${d.text} in service ${s!.text}`;
-        return undefined;
-      case 'EINVAL':
-        if (cmd === IPVS_CMD_NEW_DEST) return `the kernel refused destination ${d!.text} (not a unicast address?)`;
-        return undefined;
-      case 'EAFNOSUPPORT':
-        return 'this kernel has no IPv6 support for IPVS';
-      default:
-        return undefined;
-    }
+  switch (errnoCode(errno)) {
+    case 'EPERM':
+      return 'permission denied: IPVS commands need CAP_NET_ADMIN';
+    case 'ESRCH':
+      return s ? `no such service ${s.text}` : undefined;
+    case 'EEXIST':
+      if (cmd === IPVS_CMD_NEW_SERVICE) return `service ${s!.text} already exists`;
+      if (cmd === IPVS_CMD_NEW_DEST) return `destination ${d!.text} already exists in service ${s!.text}`;
+      return undefined;
+    case 'ENOENT':
+      if (full) return `scheduler ${showValue(full.scheduler)}${full.pe ? ` or persistence engine ${showValue(full.pe)}` : ''} not found (is its ip_vs_ module available?)`;
+      if (d) return `no such destination ${d.text} in service ${s!.text}`;
+      return undefined;
+    case 'EINVAL':
+      if (cmd === IPVS_CMD_NEW_DEST) return `the kernel refused destination ${d!.text} (not a unicast address?)`;
+      return undefined;
+    case 'EAFNOSUPPORT':
+      return 'this kernel has no IPv6 support for IPVS';
+    default:
+      return undefined;
   }
 }
 
