@@ -41,9 +41,11 @@ export interface WrittenMessage {
 /** Says what a message does; read only when the text is needed (an error), see endLabelled(). */
 export interface MessageLabel {
   readonly what: string;
+  /** See WrittenMessage.fieldPrefix; also read only for an error. */
+  readonly fieldPrefix?: string;
 }
 
-/** A WrittenMessage whose `what` comes from its label, when asked for. */
+/** A WrittenMessage whose `what` and `fieldPrefix` come from its label, when asked for. */
 class LabelledMessage implements WrittenMessage {
   constructor(
     readonly start: number,
@@ -52,11 +54,14 @@ class LabelledMessage implements WrittenMessage {
     readonly fieldFrom: number,
     readonly fieldTo: number,
     private readonly label: MessageLabel,
-    readonly fieldPrefix: string | undefined,
   ) {}
 
   get what(): string {
     return this.label.what;
+  }
+
+  get fieldPrefix(): string | undefined {
+    return this.label.fieldPrefix;
   }
 }
 
@@ -143,26 +148,32 @@ export class MessageWriter {
 
   /** Ends the current message, fixing its length; `fieldPrefix` qualifies its field names (see WrittenMessage). */
   end(what: string, fieldPrefix?: string): WrittenMessage {
-    const start = this.messageStart;
-    if (start < 0) throw new Error('MessageWriter: no message begun');
-    const length = this.pos - start;
-    this.buf.writeUInt32LE(length, start);
-    this.messageStart = -1;
-    const message: WrittenMessage = { start, length, fields: this.fields, fieldFrom: this.fieldFrom, fieldTo: this.fieldCount, what, fieldPrefix };
+    const start = this.closeMessage();
+    const message: WrittenMessage = { start, length: this.pos - start, fields: this.fields, fieldFrom: this.fieldFrom, fieldTo: this.fieldCount, what, fieldPrefix };
     this.written.push(message);
     return message;
   }
 
   /**
-   * Ends the current message like end(), but its text is read from `label`
-   * only when something asks for it (an error): a batch of 50k messages then
-   * builds no strings up front. The label must always say the same thing.
+   * Ends the current message like end(), but its text and field prefix are
+   * read from `label` only when something asks for them (an error): a batch
+   * of 50k messages then builds no strings up front. The label must always
+   * say the same thing.
    */
-  endLabelled(label: MessageLabel, fieldPrefix?: string): WrittenMessage {
-    const m = this.end('', fieldPrefix);
-    const message = new LabelledMessage(m.start, m.length, m.fields, m.fieldFrom, m.fieldTo, label, m.fieldPrefix);
-    this.written[this.written.length - 1] = message;
+  endLabelled(label: MessageLabel): WrittenMessage {
+    const start = this.closeMessage();
+    const message = new LabelledMessage(start, this.pos - start, this.fields, this.fieldFrom, this.fieldCount, label);
+    this.written.push(message);
     return message;
+  }
+
+  /** Writes the current message's length; returns where it starts. */
+  private closeMessage(): number {
+    const start = this.messageStart;
+    if (start < 0) throw new Error('MessageWriter: no message begun');
+    this.buf.writeUInt32LE(this.pos - start, start);
+    this.messageStart = -1;
+    return start;
   }
 
   // Raw bytes of a family header (ifinfomsg, genlmsghdr, ...), little-endian host order.

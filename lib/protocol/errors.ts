@@ -87,6 +87,17 @@ export class ValidationError extends TypeError {
   }
 }
 
+/**
+ * `err` with its field put under `prefix` ("ops[3]" + "service.port"): a
+ * lower layer names the field it knows, the caller the path to it. Anything
+ * but a ValidationError, or one already under `prefix`, comes back as it is.
+ */
+export function errorUnderField(err: unknown, prefix: string): unknown {
+  if (!(err instanceof ValidationError) || err.field === prefix || err.field.startsWith(`${prefix}.`)) return err;
+  const detail = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+  return new ValidationError(`${prefix}.${err.field}`, detail);
+}
+
 /** Bytes from the kernel (or a fixture) that do not parse. */
 export class DecodeError extends Error {
   readonly code = 'ERR_NL_DECODE';

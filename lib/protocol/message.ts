@@ -16,25 +16,39 @@ export interface Message {
   end: number;
 }
 
-/** Calls `fn` for each message in a datagram; a malformed header is a DecodeError. */
-export function forEachMessage(buf: Buffer, fn: (msg: Message) => void): void {
-  let pos = 0;
-  while (pos + NLMSG_HDRLEN <= buf.length) {
+/**
+ * Calls `fn(buf, at, length)` for each message in bytes [start, end) of `buf`
+ * (one datagram), without making an object per message; a malformed header
+ * is a DecodeError.
+ */
+export function walkMessages(buf: Buffer, start: number, end: number, fn: (buf: Buffer, at: number, length: number) => void): void {
+  let pos = start;
+  while (pos + NLMSG_HDRLEN <= end) {
     const len = buf.readUInt32LE(pos);
-    if (len < NLMSG_HDRLEN || pos + len > buf.length) {
-      throw new DecodeError(`message at byte ${pos} claims ${len} bytes, datagram has ${buf.length - pos}`);
+    if (len < NLMSG_HDRLEN || pos + len > end) {
+      throw new DecodeError(`message at byte ${pos - start} claims ${len} bytes, datagram has ${end - pos}`);
     }
-    fn({
-      type: buf.readUInt16LE(pos + 4),
-      flags: buf.readUInt16LE(pos + 6),
-      seq: buf.readUInt32LE(pos + 8),
-      pid: buf.readUInt32LE(pos + 12),
-      buf,
-      offset: pos + NLMSG_HDRLEN,
-      end: pos + len,
-    });
+    fn(buf, pos, len);
     pos += (len + 3) & ~3;
   }
+}
+
+/** The message of `length` bytes at `at` in `buf`, as decoders take it. */
+export function messageAt(buf: Buffer, at: number, length: number): Message {
+  return {
+    type: buf.readUInt16LE(at + 4),
+    flags: buf.readUInt16LE(at + 6),
+    seq: buf.readUInt32LE(at + 8),
+    pid: buf.readUInt32LE(at + 12),
+    buf,
+    offset: at + NLMSG_HDRLEN,
+    end: at + length,
+  };
+}
+
+/** Calls `fn` for each message in a datagram (bytes [start, end) of `buf`); a malformed header is a DecodeError. */
+export function forEachMessage(buf: Buffer, fn: (msg: Message) => void, start = 0, end = buf.length): void {
+  walkMessages(buf, start, end, (b, at, length) => fn(messageAt(b, at, length)));
 }
 
 /**

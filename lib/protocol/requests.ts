@@ -32,6 +32,7 @@ export type Decoder<T> = (msg: Message) => T | undefined;
 export type Describe = (errno: number, what: string, index: number) => string | undefined;
 
 export type BatchResult<T> =
+  /** `replies` is a shared frozen array when there were none. */
   | { ok: true; replies: T[] }
   | { ok: false; error: Error; /** Never sent, because an earlier operation failed. */ skipped?: boolean };
 

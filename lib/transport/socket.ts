@@ -15,8 +15,12 @@ export interface TransportOptions {
 }
 
 export interface TransportHandlers {
-  /** One datagram from the kernel; `truncated` when it did not fit the receive slot. */
-  datagram(data: Buffer, truncated: boolean): void;
+  /**
+   * One datagram from the kernel: bytes [start, end) of `batch`, valid during
+   * the call. No view is made per datagram: a 50k-request batch gets 50k acks.
+   * `truncated` when it did not fit the receive slot.
+   */
+  datagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
   /** A socket error: ENOBUFS means the kernel dropped messages for us (overrun). */
   error(errno: number): void;
   /** Called after each batch of datagrams has been handed over. */
@@ -66,7 +70,7 @@ export class Transport {
         while (pos + 8 <= batch.length) {
           const len = batch.readUInt32LE(pos);
           const flags = batch.readUInt32LE(pos + 4);
-          handlers.datagram(batch.subarray(pos + 8, pos + 8 + len), (flags & FRAME_TRUNCATED) !== 0);
+          handlers.datagram(batch, pos + 8, pos + 8 + len, (flags & FRAME_TRUNCATED) !== 0);
           pos += 8 + len;
         }
       }

@@ -20,7 +20,7 @@ interface ConnectionInternals {
   pending: Map<number, unknown>;
   dumps: { running: number; queue: unknown[] };
   transport: { send(data: Uint8Array, operation: string): void };
-  onDatagram(data: Buffer, truncated: boolean): void;
+  onDatagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
 }
 
 export interface DispatchReport {
@@ -145,7 +145,10 @@ export async function runDispatchFuzz(options: { iterations: number; seed?: numb
     }
     report.datagrams++;
     try {
-      inner.onDatagram(Buffer.concat(parts), rng.chance(0.03));
+      // At an offset inside a larger batch, as the transport hands datagrams over.
+      const datagram = Buffer.concat(parts);
+      const lead = rng.chance(0.5) ? 8 : 0;
+      inner.onDatagram(Buffer.concat([Buffer.alloc(lead, 0xee), datagram, Buffer.alloc(8, 0xee)]), lead, lead + datagram.length, rng.chance(0.03));
     } catch (err) {
       if (!(err instanceof DecodeError)) judge(err, 'receive path');
     }

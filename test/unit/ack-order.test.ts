@@ -16,7 +16,13 @@ import { RTM_GETLINK, IFINFOMSG_LEN } from '../../lib/uapi/rtnetlink.js';
 interface Internals {
   pending: Map<number, unknown>;
   transport: { send(data: Uint8Array, operation: string): void };
-  onDatagram(data: Buffer, truncated: boolean): void;
+  onDatagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
+}
+
+/** Hands `datagram` to the connection as the transport does: a range inside a larger receive batch. */
+function deliver(inner: Internals, datagram: Buffer): void {
+  const batch = Buffer.concat([Buffer.alloc(8, 0xee), datagram, Buffer.alloc(8, 0xee)]);
+  inner.onDatagram(batch, 8, 8 + datagram.length, false);
 }
 
 function open(): { conn: Connection; inner: Internals; sent: number[] } {
@@ -54,7 +60,7 @@ describe('an ack that overtakes an older request', () => {
     const results = conn.batch(requests(3), { timeout: 60_000 });
     await tick();
     expect(sent).toHaveLength(3);
-    inner.onDatagram(Buffer.concat([control(NLMSG_ERROR, sent[0]!, 0), control(NLMSG_ERROR, sent[2]!, 0)]), false);
+    deliver(inner, Buffer.concat([control(NLMSG_ERROR, sent[0]!, 0), control(NLMSG_ERROR, sent[2]!, 0)]));
     const [first, second, third] = await results;
     expect(first).toEqual({ ok: true, replies: [] });
     expect(third).toEqual({ ok: true, replies: [] });
@@ -72,7 +78,7 @@ describe('an ack that overtakes an older request', () => {
     const first = conn.request(requests(1), { timeout: 60_000 }).catch((e: unknown) => e);
     const second = conn.request(requests(1), { timeout: 60_000 });
     await tick();
-    inner.onDatagram(control(NLMSG_ERROR, sent[1]!, 0), false);
+    deliver(inner, control(NLMSG_ERROR, sent[1]!, 0));
     await expect(second).resolves.toEqual([]);
     expect(await first).toMatchObject({ code: 'EINTR' });
     conn.close();
@@ -86,9 +92,9 @@ describe('an ack that overtakes an older request', () => {
     const request = conn.request(requests(1));
     await tick();
     expect(sent).toHaveLength(2);
-    inner.onDatagram(control(NLMSG_ERROR, sent[1]!, 0), false);
+    deliver(inner, control(NLMSG_ERROR, sent[1]!, 0));
     await expect(request).resolves.toEqual([]);
-    inner.onDatagram(control(NLMSG_DONE, sent[0]!, 0), false);
+    deliver(inner, control(NLMSG_DONE, sent[0]!, 0));
     await expect(dump).resolves.toEqual([]);
     conn.close();
   });
@@ -101,7 +107,7 @@ describe('an ack that overtakes an older request', () => {
     await tick();
     abort.abort(new Error('gave up'));
     expect(((await gone) as Error).message).toBe('gave up');
-    inner.onDatagram(Buffer.concat([control(NLMSG_ERROR, sent[1]!, 0), control(NLMSG_ERROR, sent[2]!, -17)]), false);
+    deliver(inner, Buffer.concat([control(NLMSG_ERROR, sent[1]!, 0), control(NLMSG_ERROR, sent[2]!, -17)]));
     const [a, b] = await kept;
     expect(a).toEqual({ ok: true, replies: [] });
     expect(b).toMatchObject({ ok: false, error: { code: 'EEXIST' } });

@@ -199,12 +199,16 @@ describe('MessageWriter.attrIp / attrMac', () => {
 });
 
 describe('MessageWriter.endLabelled', () => {
-  it('ends the message like end(), reading its text from the label only when asked', () => {
+  it('ends the message like end(), reading its text and field prefix from the label only when asked', () => {
     let reads = 0;
     const label = {
       get what(): string {
         reads++;
         return 'add fdb entry 02:00:00:00:00:01 on vx0';
+      },
+      get fieldPrefix(): string {
+        reads++;
+        return 'ops[3].';
       },
     };
     const plain = new MessageWriter(64);
@@ -212,13 +216,14 @@ describe('MessageWriter.endLabelled', () => {
     const p = plain.end('x', 'ops[3].');
     const w = new MessageWriter(64);
     w.begin(28, 5).u32(1).attrIp(1, '192.0.2.1', 'dst');
-    const m = w.endLabelled(label, 'ops[3].');
+    const m = w.endLabelled(label);
     expect(reads).toBe(0);
     expect(w.messages).toEqual([m]);
     expect([m.start, m.length, m.fieldFrom, m.fieldTo, m.fieldPrefix]).toEqual([p.start, p.length, p.fieldFrom, p.fieldTo, p.fieldPrefix]);
     expect(Buffer.from(w.view())).toEqual(Buffer.from(plain.view()));
-    expect(m.what).toBe('add fdb entry 02:00:00:00:00:01 on vx0');
     expect(reads).toBe(1);
+    expect(m.what).toBe('add fdb entry 02:00:00:00:00:01 on vx0');
+    expect(reads).toBe(2);
   });
 });
 

@@ -3,13 +3,12 @@
 // ValidationError and nothing sent), and each step knows its command, its
 // objects and, only when an error asks, its text.
 import type { MessageLabel } from '../../codec/writer.js';
-import { NetlinkError, ValidationError, errnoCode, showValue } from '../../protocol/errors.js';
+import { NetlinkError, ValidationError, errnoCode, errorUnderField, showValue } from '../../protocol/errors.js';
 import {
   IPVS_CMD_NEW_SERVICE, IPVS_CMD_SET_SERVICE, IPVS_CMD_DEL_SERVICE, IPVS_CMD_NEW_DEST, IPVS_CMD_SET_DEST,
   IPVS_CMD_DEL_DEST, IPVS_CMD_ZERO, IPVS_CMD_FLUSH,
 } from '../../uapi/ip_vs.js';
 import type { IpvsOp } from './ops.js';
-import type { ServiceKey } from './types.js';
 import {
   ServiceIds, destinationId, resolveDestination, resolveService,
   type DestinationId, type ResolvedDestination, type ResolvedService, type ServiceId, type WriteChecks,
@@ -17,7 +16,11 @@ import {
 
 const OPS = new Set(['addService', 'editService', 'deleteService', 'addDestination', 'editDestination', 'deleteDestination', 'zero', 'flush']);
 
-/** One op, checked. Its text ("add destination …") is built only when asked for (errors). */
+/**
+ * One op, checked. Its text ("add destination …") and its field names
+ * ("ops[7].destination") are built only when asked for (errors, read-back),
+ * so checking 50k good ops builds no strings.
+ */
 export class Step implements MessageLabel {
   /** The whole object sent by NEW/SET commands. */
   fullService?: ResolvedService;
@@ -27,10 +30,23 @@ export class Step implements MessageLabel {
 
   constructor(
     readonly cmd: number,
-    readonly field: string,
+    /** The op's index in the caller's array; -1 for a single call (fields named without "ops[i]."). */
+    readonly index: number,
     readonly service?: ServiceId,
     readonly dest?: DestinationId,
   ) {}
+
+  /** What the field names of this op's message start with: "ops[7]." (undefined for a single call). */
+  get fieldPrefix(): string | undefined {
+    return this.index < 0 ? undefined : `ops[${this.index}].`;
+  }
+
+  /** The op's object as the caller named it: "ops[7].service", "ops[7].destination". */
+  get field(): string {
+    if (this.cmd === IPVS_CMD_FLUSH) return '';
+    const name = this.cmd === IPVS_CMD_NEW_DEST || this.cmd === IPVS_CMD_SET_DEST || this.cmd === IPVS_CMD_DEL_DEST ? 'destination' : 'service';
+    return (this.fieldPrefix ?? '') + name;
+  }
 
   get what(): string {
     const s = this.service?.text;
@@ -48,8 +64,8 @@ export class Step implements MessageLabel {
   }
 }
 
-function fullStep(cmd: number, field: string, service: ResolvedService | undefined, dest: ResolvedDestination | undefined, serviceId?: ServiceId): Step {
-  const step = new Step(cmd, field, service?.id ?? serviceId, dest?.id);
+function fullStep(cmd: number, index: number, service: ResolvedService | undefined, dest: ResolvedDestination | undefined, serviceId?: ServiceId): Step {
+  const step = new Step(cmd, index, service?.id ?? serviceId, dest?.id);
   step.fullService = service;
   step.fullDest = dest;
   return step;
@@ -95,56 +111,51 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
   const steps = new Array<Step>(ops.length);
   for (let i = 0; i < ops.length; i++) {
     // Let the event loop run between slices: checking 50k ops in one go blocked it for ~1 s under UML.
-    if (i > 0 && i % CHECK_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    steps[i] = checkOp(ops[i]!, i, single, checks, ids);
+    if (i > 0 && i % CHECK_SLICE === 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      ids.forgetLast();
+    }
+    try {
+      steps[i] = checkOp(ops[i]!, single ? -1 : i, checks, ids);
+    } catch (err) {
+      // Checked under plain names ("service.port"); only a bad op pays for "ops[7].".
+      throw single ? err : errorUnderField(err, `ops[${i}]`);
+    }
   }
   return steps;
 }
 
-function checkOp(op: IpvsOp, i: number, single: boolean, checks: WriteChecks, ids: ServiceIds): Step {
-  const serviceId = (key: ServiceKey, field: string): ServiceId => ids.get(key, field);
-  const p = single ? '' : `ops[${i}].`;
+function checkOp(op: IpvsOp, i: number, checks: WriteChecks, ids: ServiceIds): Step {
   if (typeof op !== 'object' || op === null || !OPS.has(op.op)) {
-    throw new ValidationError(`${p}op`, `one of ${[...OPS].join(', ')}, got ${showValue((op as { op?: unknown } | null)?.op)}`);
+    throw new ValidationError('op', `one of ${[...OPS].join(', ')}, got ${showValue((op as { op?: unknown } | null)?.op)}`);
   }
-  const sf = `${p}service`;
-  const df = `${p}destination`;
   switch (op.op) {
     case 'addService': {
-      const full = resolveService(op.service, sf, checks, undefined, serviceId(op.service, sf));
-      return fullStep(IPVS_CMD_NEW_SERVICE, sf, full, undefined);
+      const full = resolveService(op.service, 'service', checks, undefined, ids.get(op.service, 'service'));
+      return fullStep(IPVS_CMD_NEW_SERVICE, i, full, undefined);
     }
-    case 'editService': {
-      const id = serviceId(op.service, sf);
-      return new Step(IPVS_CMD_SET_SERVICE, sf, id);
-    }
-    case 'deleteService': {
-      const id = serviceId(op.service, sf);
-      return new Step(IPVS_CMD_DEL_SERVICE, sf, id);
-    }
+    case 'editService':
+      return new Step(IPVS_CMD_SET_SERVICE, i, ids.get(op.service, 'service'));
+    case 'deleteService':
+      return new Step(IPVS_CMD_DEL_SERVICE, i, ids.get(op.service, 'service'));
     case 'addDestination': {
-      const s = serviceId(op.service, sf);
-      const full = resolveDestination(op.destination, s, df);
-      return fullStep(IPVS_CMD_NEW_DEST, df, undefined, full, s);
+      const s = ids.get(op.service, 'service');
+      return fullStep(IPVS_CMD_NEW_DEST, i, undefined, resolveDestination(op.destination, s, 'destination'), s);
     }
     case 'editDestination': {
-      const s = serviceId(op.service, sf);
-      const d = destinationId(op.destination, s, df);
-      return new Step(IPVS_CMD_SET_DEST, df, s, d);
+      const s = ids.get(op.service, 'service');
+      return new Step(IPVS_CMD_SET_DEST, i, s, destinationId(op.destination, s, 'destination'));
     }
     case 'deleteDestination': {
-      const s = serviceId(op.service, sf);
-      const d = destinationId(op.destination, s, df);
-      return new Step(IPVS_CMD_DEL_DEST, df, s, d);
+      const s = ids.get(op.service, 'service');
+      return new Step(IPVS_CMD_DEL_DEST, i, s, destinationId(op.destination, s, 'destination'));
     }
-    case 'zero': {
-      const s = op.service === undefined ? undefined : serviceId(op.service, sf);
-      return new Step(IPVS_CMD_ZERO, sf, s);
-    }
+    case 'zero':
+      return new Step(IPVS_CMD_ZERO, i, op.service === undefined ? undefined : ids.get(op.service, 'service'));
     case 'flush':
-      return new Step(IPVS_CMD_FLUSH, '');
+      return new Step(IPVS_CMD_FLUSH, i);
     default:
-      throw new ValidationError(`${p}op`, 'unknown operation');
+      throw new ValidationError('op', 'unknown operation');
   }
 }
 
