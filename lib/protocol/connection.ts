@@ -9,6 +9,7 @@ import type { MessageWriter } from '../codec/writer.js';
 import type {
   RequestOptions, BatchOptions, DumpOptions, Decoder, Describe, BatchResult, ConnectionOptions, ConnectionCounters, Call, Pending, Sink,
 } from './requests.js';
+import { PendingTable } from './pending-table.js';
 import { forEachMessage, messageAt, walkMessages, NLMSG_HDRLEN, type Message } from './message.js';
 import { kernelError } from './extack.js';
 import { AckOrder, AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
@@ -43,10 +44,12 @@ const MAX_SEND_MESSAGES = 256;
 // Acks in flight must fit the receive buffer, or the kernel drops them (ENOBUFS).
 const WINDOW_FORCED = 2048;
 const WINDOW_PLAIN = 128;
+/** Ring slots of the pending table: more than WINDOW_FORCED, so a batch never overflows it. */
+const PENDING_SLOTS = 4096;
 
 export class Connection {
   private readonly transport: Transport;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingTable<Pending>(PENDING_SLOTS);
   private seq: number;
   /** Milliseconds a request waits when its options name no timeout. */
   readonly defaultTimeout: number;
@@ -136,15 +139,27 @@ export class Connection {
       const seqs: number[] = [];
       const decode = options.decode as Decoder<unknown> | undefined;
       const describe = options.describe;
+      // With stopOnError the next sendmsg waits until every message sent so far
+      // is answered: the kernel runs all messages of a sendmsg, whatever fails among them.
+      let answered = 0;
+      let wanted = 0;
+      let onAnswered: (() => void) | undefined;
       const sink: Sink = {
         done: (p, error) => {
           results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };
           if (error) failed = true;
+          if (++answered === wanted && onAnswered !== undefined) onAnswered();
         },
       };
       const send = async (): Promise<void> => {
         let index = 0;
         while (index < messages.length && !call.settled) {
+          if (options.stopOnError && index > answered) {
+            wanted = index;
+            await new Promise<void>((resolve) => (onAnswered = resolve));
+            onAnswered = undefined;
+            if (call.settled) return;
+          }
           if (failed && options.stopOnError) break;
           await this.window.wait();
           if (call.settled) return;
@@ -162,7 +177,7 @@ export class Connection {
             bytes.writeUInt32LE(seq, m.start + 8);
             bytes.writeUInt32LE(0, m.start + 12);
             seqs[index] = seq;
-            this.pending.set(seq, { call, message: m, index, decode, describe, replies: undefined, interrupted: false, sink, dump: false });
+            this.pending.add({ seq, call, message: m, index, decode, describe, replies: undefined, interrupted: false, sink, dump: false });
             this.ackOrder.push(seq);
             to = m.start + m.length;
             index++;
@@ -249,7 +264,7 @@ export class Connection {
           }
         },
       };
-      this.pending.set(seq, { call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink, dump: true });
+      this.pending.add({ seq, call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink, dump: true });
       this.window.take(1);
       this.counters.sends++;
       this.counters.messages++;
@@ -273,7 +288,7 @@ export class Connection {
       call.settled = true;
       call.cleanup();
       // Replies that still arrive for this call are dropped as late.
-      for (const [seq, p] of this.pending) if (p.call === call) this.forget(seq);
+      for (const p of this.pending.all()) if (p.call === call) this.forget(p.seq);
       reject(err);
     };
     const onAbort = (): void => fail(signal!.reason);
@@ -446,19 +461,17 @@ export class Connection {
     // not affected: the kernel pauses a dump while the buffer is full and
     // resumes it as we read, so its parts and its NLMSG_DONE still arrive.
     if (this.overrun) this.overrun();
-    for (const seq of [...this.pending.keys()]) {
-      if (seq === this.dumps.running && errno === 105) continue;
-      const p = this.pending.get(seq)!;
-      this.finish(seq, new NetlinkError({ errno, operation: p.message.what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
+    for (const p of this.pending.all()) {
+      if (p.seq === this.dumps.running && errno === 105) continue;
+      this.finish(p.seq, new NetlinkError({ errno, operation: p.message.what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
     }
   }
 
   /** Closes the socket; waiting requests fail with SocketClosedError. */
   close(): void {
     if (this.transport.isClosed) return;
-    for (const seq of [...this.pending.keys()]) {
-      const p = this.pending.get(seq)!;
-      this.finish(seq, new SocketClosedError(p.message.what));
+    for (const p of this.pending.all()) {
+      this.finish(p.seq, new SocketClosedError(p.message.what));
     }
     this.window.wakeAll();
     this.ackOrder.clear();

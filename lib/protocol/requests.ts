@@ -12,7 +12,12 @@ export interface RequestOptions {
 }
 
 export interface BatchOptions extends RequestOptions {
-  /** Stop sending after the first rejected operation (default false: go on). */
+  /**
+   * Stop sending after the first rejected operation (default false: go on).
+   * Each sendmsg then waits for the acks of the one before: the kernel runs
+   * every message of a sendmsg whatever fails among them, so what shared the
+   * failing operation's sendmsg has run, and nothing after it is sent.
+   */
   stopOnError?: boolean;
 }
 
@@ -67,6 +72,7 @@ export interface Call {
 // goes to the call's sink (one per batch or dump), replies are allocated on
 // the first one. A 50k-message batch made ~4 objects per message before.
 export interface Pending {
+  readonly seq: number;
   call: Call;
   message: WrittenMessage;
   /** The message's position in its writer. */

@@ -17,7 +17,7 @@ import { Rng, mutate, mutateValues, fixLength } from './mutate.js';
 
 /** The parts of Connection this harness reaches into: what the socket would hand it. */
 interface ConnectionInternals {
-  pending: Map<number, unknown>;
+  pending: { size: number; all(): Array<{ seq: number }> };
   dumps: { running: number; queue: unknown[] };
   transport: { send(data: Uint8Array, operation: string): void };
   onDatagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
@@ -122,7 +122,7 @@ export async function runDispatchFuzz(options: { iterations: number; seed?: numb
       // Let the call register its sequence numbers (a dump waits a turn for its slot).
       await new Promise((r) => setImmediate(r));
     }
-    const seqs = [...inner.pending.keys()] as number[];
+    const seqs = inner.pending.all().map((p) => p.seq);
     // A dump that failed early still holds the socket's dump slot until its NLMSG_DONE comes, as the kernel always sends one.
     if (inner.dumps.running >= 0) seqs.push(inner.dumps.running);
     const parts: Buffer[] = [];

@@ -97,6 +97,46 @@ describe('Ipvs.batch', () => {
     expect(saved()).toEqual(['-A -t 198.18.0.1:80 -s wlc']);
   });
 
+  // Past one chunk (2048 ops) a plain batch keeps no steps: each chunk's are made again as it is written.
+  it('a long batch: a failure in a later chunk gets its own error; with stopOnError the rest is skipped, each in its own words', async () => {
+    const ops = bigBatch();
+    ops.splice(5000, 0, { op: 'addService', service: key(10) }); // a duplicate, in the third chunk
+    const results = await ipvs.batch(ops);
+    expect(results.flatMap((r, i) => (r.ok ? [] : [i]))).toEqual([5000]);
+    const dup = results[5000]!;
+    expect(!dup.ok && dup.error.message).toMatch(/service 198\.18\.0\.10:80\/tcp already exists \(EEXIST\)$/);
+    expect(saved()).toHaveLength(6000);
+
+    await ipvs.flush();
+    const stopped = await ipvs.batch(ops, { stopOnError: true });
+    expect(stopped.slice(0, 5000).every((r) => r.ok)).toBe(true);
+    expect(!stopped[5000]!.ok && (stopped[5000]!.error as NetlinkError).code).toBe('EEXIST');
+    // Only what shared the failing op's sendmsg (at most 256 messages) ran after it.
+    expect(stopped.slice(5001).filter((r) => r.ok).length).toBeLessThan(256);
+    const last = stopped[6000]!;
+    expect(!last.ok && last.skipped && last.error.message).toBe('add destination 192.0.2.11:8080 to service 198.18.7.207:80/tcp: not sent, an earlier operation failed');
+  });
+
+  it('a long batch with an edit keeps its steps, and the edit merges with the add made earlier in it', async () => {
+    const ops = bigBatch();
+    ops.push({ op: 'editDestination', service: key(1999), destination: { address: '192.0.2.11', port: 8080, weight: 7 } });
+    const results = await ipvs.batch(ops);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(saved()).toContain('-a -t 198.18.7.207:80 -r 192.0.2.11:8080 -m -w 7');
+  });
+
+  it('an op the caller changes while a long batch runs fails alone, with the ValidationError it now has', async () => {
+    const ops = bigBatch();
+    const running = ipvs.batch(ops);
+    // Checked already (the first slice is checked before batch() returns); made again when its chunk is written.
+    ops[100] = { op: 'addDestination', service: key(33), destination: { address: '192.0.2.10', weight: -1 } };
+    const results = await running;
+    expect(results.flatMap((r, i) => (r.ok ? [] : [i]))).toEqual([100]);
+    const bad = results[100]!;
+    expect(!bad.ok && bad.error).toBeInstanceOf(ValidationError);
+    expect(!bad.ok && (bad.error as ValidationError).field).toBe('ops[100].destination.weight');
+  });
+
   it('a validation error in op #1500 sends nothing', async () => {
     const ops = bigBatch();
     ops[1500] = { op: 'addDestination', service: key(500), destination: { address: '192.0.2.10', weight: -5 } };

@@ -14,7 +14,7 @@ import { NETLINK_ROUTE, NLMSG_ERROR, NLMSG_DONE, NLM_F_REQUEST, NLM_F_ACK, NLM_F
 import { RTM_GETLINK, IFINFOMSG_LEN } from '../../lib/uapi/rtnetlink.js';
 
 interface Internals {
-  pending: Map<number, unknown>;
+  pending: { size: number };
   transport: { send(data: Uint8Array, operation: string): void };
   onDatagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
 }

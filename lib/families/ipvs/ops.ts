@@ -8,11 +8,11 @@ import { MessageWriter } from '../../codec/writer.js';
 import type { BatchOptions, RequestOptions } from '../../protocol/connection.js';
 import { IPVS_CMD_FLUSH } from '../../uapi/ip_vs.js';
 import type { IpvsFamily } from './family.js';
-import { beginIpvs, compareService, decodeService, serviceNeedsReadBack, writeGetService, writeServiceNest } from './service.js';
-import { compareDestination, destinationNeedsReadBack, dumpDestinations, writeDestinationNest } from './destination.js';
+import { beginIpvs, compareService, decodeService, writeGetService, writeServiceNest } from './service.js';
+import { compareDestination, dumpDestinations, writeDestinationNest } from './destination.js';
 import { loadState, resolveEdits } from './edits.js';
 import type { DumpPool } from './snapshot.js';
-import { checkOps, describeError, isEdit, type Step } from './steps.js';
+import { checkOps, describeError, isEdit, needsReadBack, type Step } from './steps.js';
 import type { DestinationSpec, ServiceKey, ServiceSpec } from './types.js';
 import { IpvsReadBackError, destinationText, type ServiceId, type WriteChecks } from './validate.js';
 
@@ -74,57 +74,66 @@ function writeStep(w: MessageWriter, familyId: number, step: Step): void {
  * ValidationError for bad input, or a kernel error from reading state for edits.
  */
 export async function runOps(ctx: IpvsContext, ops: readonly IpvsOp[], options: IpvsBatchOptions = {}, single = false): Promise<IpvsOpResult[]> {
-  const steps = await checkOps(ops, single, options);
-  if (steps.length === 0) return [];
+  const batch = await checkOps(ops, single, options, options.readBack === true);
+  if (batch.length === 0) return [];
   const familyId = await ctx.family.familyId(options);
-  // Without edits nothing needs the current state (a bulk create reads nothing).
-  if (steps.some(isEdit)) resolveEdits(steps, ops, await loadState(ctx, familyId, steps, options), options);
+  // Steps are kept whenever there are edits (see CheckedBatch); a bulk create reads nothing.
+  const kept = batch.kept;
+  if (kept?.some(isEdit)) resolveEdits(kept, ops, await loadState(ctx, familyId, kept, options), options);
 
   // With stopOnError nothing goes past the first op already known to fail.
-  const firstLocal = options.stopOnError ? steps.findIndex((s) => s.local) : -1;
-  const last = firstLocal >= 0 ? firstLocal : steps.length;
-  const results: IpvsOpResult[] = new Array(steps.length);
+  const firstLocal = options.stopOnError && kept ? kept.findIndex((s) => s.local) : -1;
+  const last = firstLocal >= 0 ? firstLocal : batch.length;
+  const results: IpvsOpResult[] = new Array(batch.length);
   let failed = false;
   // One buffer for every chunk: each chunk is answered before the next is written.
   const w = new MessageWriter(Math.max(256, Math.min(last, CHUNK) * 160));
   for (let from = 0; from < last && !(failed && options.stopOnError); from += CHUNK) {
     const to = Math.min(last, from + CHUNK);
     w.reset();
-    const sent: number[] = [];
+    batch.resume();
+    const sent: Step[] = [];
     for (let i = from; i < to; i++) {
-      if (steps[i]!.local) continue;
-      writeStep(w, familyId, steps[i]!);
-      sent.push(i);
+      const step = batch.at(i);
+      if (step.local) {
+        // Kept steps' local errors are reported below; a remade step's (the caller changed the op meanwhile) here.
+        if (!kept) {
+          results[i] = { ok: false, error: step.local };
+          failed = true;
+          if (options.stopOnError) break;
+        }
+        continue;
+      }
+      writeStep(w, familyId, step);
+      sent.push(step);
     }
     if (sent.length === 0) continue;
     const replies = await ctx.family.conn.batch(w, {
       signal: options.signal,
       timeout: options.timeout,
       stopOnError: options.stopOnError,
-      describe: (errno, _what, k) => describeError(steps[sent[k]!]!, errno),
+      describe: (errno, _what, k) => describeError(sent[k]!, errno),
     });
     for (let k = 0; k < sent.length; k++) {
       const r = replies[k]!;
-      results[sent[k]!] = r.ok ? OK : r.skipped ? { ok: false, error: r.error, skipped: true } : { ok: false, error: r.error };
+      results[opIndex(sent[k]!)] = r.ok ? OK : r.skipped ? { ok: false, error: r.error, skipped: true } : { ok: false, error: r.error };
       if (!r.ok) failed = true;
     }
   }
-  for (let i = 0; i < steps.length; i++) {
+  for (let i = 0; i < batch.length; i++) {
     if (results[i] !== undefined) continue;
-    const step = steps[i]!;
+    const step = batch.at(i);
     // A step never sent: its own local error, or skipped after an earlier failure (stopOnError).
     if (step.local && (i < last || (i === firstLocal && !failed))) results[i] = { ok: false, error: step.local };
     else results[i] = { ok: false, skipped: true, error: new Error(`${step.what}: not sent, an earlier operation failed`) };
   }
-  if (options.readBack !== false) await readBack(ctx, familyId, steps, results, options);
+  // Without kept steps nothing needs a read-back (checkOps keeps them when something does).
+  if (options.readBack !== false && kept) await readBack(ctx, familyId, kept, results, options);
   return results;
 }
 
-/** A write the kernel may have trimmed silently (attributes an old kernel ignores). */
-function needsReadBack(step: Step): boolean {
-  if (step.fullService) return serviceNeedsReadBack(step.fullService);
-  return step.fullDest !== undefined && destinationNeedsReadBack(step.fullDest, step.service!);
-}
+/** The op's position in the caller's array (a single call has one op). */
+const opIndex = (step: Step): number => (step.index < 0 ? 0 : step.index);
 
 /** Reads back the objects whose write may have been silently trimmed; a difference turns that op's result into an IpvsReadBackError. */
 async function readBack(ctx: IpvsContext, familyId: number, steps: Step[], results: IpvsOpResult[], options: IpvsBatchOptions): Promise<void> {

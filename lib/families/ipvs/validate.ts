@@ -98,17 +98,17 @@ export interface DestinationId {
   family: 4 | 6;
   af: number;
   address: Buffer;
-  /** An IPv4 address as a number, when the id has it: written without making `address`. */
-  ipv4?: number;
+  /** The IPv4 address as dotted-quad text, when the id keeps it so: written straight into the message, without making `address`. */
+  ipv4Text?: string;
   port: number;
   /** "192.0.2.10:80" or "[2001:db8::10]:80". */
   text: string;
 }
 
 /**
- * A destination id checked from the caller's input. An IPv4 address stays a
- * number, and its bytes and text are made only when asked for: a 40k
- * destination batch builds neither (that was ~200 bytes of garbage per op).
+ * A destination id checked from the caller's input. An IPv4 address stays
+ * the caller's text, and its bytes and the id's text are made only when
+ * asked for: a 40k-destination batch builds neither.
  */
 class CheckedDestinationId implements DestinationId {
   private bytes: Buffer | undefined;
@@ -119,8 +119,8 @@ class CheckedDestinationId implements DestinationId {
     readonly port: number,
     /** The address as text in normal form (the caller's own string for IPv4). */
     private readonly addressText: string,
-    readonly ipv4: number | undefined,
-    bytes?: Buffer,
+    readonly ipv4Text: string | undefined,
+    bytes: Buffer | undefined,
   ) {
     this.bytes = bytes;
   }
@@ -130,15 +130,28 @@ class CheckedDestinationId implements DestinationId {
   }
 
   get address(): Buffer {
-    if (this.bytes === undefined) {
-      this.bytes = Buffer.allocUnsafe(4);
-      this.bytes.writeUInt32BE(this.ipv4!, 0);
-    }
-    return this.bytes;
+    return (this.bytes ??= ipToBytes(this.addressText, 'destination.address'));
   }
 
   get text(): string {
     return (this.label ??= formatAddressPort(this.addressText, this.family, this.port));
+  }
+}
+
+/**
+ * A destination to send whole (NEW/SET_DEST): its own id, so a batch keeps
+ * one object per destination, not three (each one that outlives the young
+ * generation is copied by every scavenge until promoted).
+ */
+class CheckedDestination extends CheckedDestinationId implements ResolvedDestination {
+  forward = 0;
+  weight = 0;
+  upperThreshold = 0;
+  lowerThreshold = 0;
+  tunnel: ResolvedDestination['tunnel'] = undefined;
+
+  get id(): DestinationId {
+    return this;
   }
 }
 
@@ -212,7 +225,8 @@ function parseAddress(ip: string, field: string): { family: 4 | 6; address: Buff
  * (a service's destinations, as callers usually build them) skip even the lookup.
  */
 export class ServiceIds {
-  private readonly known = new Map<string, ServiceId>();
+  /** By address text (the caller's own string: nothing is built to look it up), then protocol and port. */
+  private readonly known = new Map<string, ServiceId[]>();
   private lastKey: ServiceKey | undefined;
   private lastId: ServiceId | undefined;
 
@@ -222,9 +236,15 @@ export class ServiceIds {
     if (!isObject(key) || key.fwmark !== undefined || (key as { family?: unknown }).family !== undefined || typeof key.address !== 'string' || typeof key.port !== 'number' || typeof key.protocol !== 'string') {
       return serviceId(key, field);
     }
-    const k = `${key.protocol} ${key.address} ${key.port}`;
-    let id = this.known.get(k);
-    if (id === undefined) this.known.set(k, (id = serviceId(key, field)));
+    const protocol = Object.hasOwn(PROTOCOLS, key.protocol) ? PROTOCOLS[key.protocol as IpvsProtocol] : -1;
+    let same = this.known.get(key.address);
+    let id: ServiceId | undefined;
+    if (same !== undefined) for (const s of same) if (s.protocol === protocol && s.port === key.port) id = s;
+    if (id === undefined) {
+      id = serviceId(key, field);
+      if (same === undefined) this.known.set(key.address, (same = []));
+      same.push(id);
+    }
     this.lastKey = key;
     this.lastId = id;
     return id;
@@ -349,12 +369,17 @@ export function resolveService(spec: ServiceSpec, field: string, checks: WriteCh
 
 /** A destination's identity: address and port (default: the service's port). */
 export function destinationId(dest: { address: string; port?: number }, service: ServiceId, field = 'destination'): DestinationId {
+  return checkDestination(dest, service, field, CheckedDestinationId);
+}
+
+/** The checked address and port, as an instance of `kind`. */
+function checkDestination<T extends CheckedDestinationId>(dest: { address: string; port?: number }, service: ServiceId, field: string, kind: new (...args: ConstructorParameters<typeof CheckedDestinationId>) => T): T {
   if (!isObject(dest)) throw new ValidationError(field, 'a destination is an object: { address, port? }');
-  const v4 = typeof dest.address === 'string' ? parseIpv4(dest.address) : -1;
-  const parsed = v4 >= 0 ? undefined : parseAddress(dest.address, field);
+  const v4 = typeof dest.address === 'string' && parseIpv4(dest.address) >= 0;
+  const parsed = v4 ? undefined : parseAddress(dest.address, field);
   const port = dest.port === undefined ? service.port : integer(dest.port, field, 'port', service.fwmark ? 0 : 1, 65535, 'a port');
-  if (parsed === undefined) return new CheckedDestinationId(4, port, dest.address, v4);
-  return new CheckedDestinationId(parsed.family, port, parsed.text, undefined, parsed.address);
+  if (parsed === undefined) return new kind(4, port, dest.address, dest.address, undefined);
+  return new kind(parsed.family, port, parsed.text, undefined, parsed.address);
 }
 
 export function destinationText(d: Destination): string {
@@ -388,7 +413,7 @@ function tunnelFor(spec: DestinationSpec, forward: number, field: string, curren
 
 /** The complete destination to send: the caller's spec over `current` (edit) or over ipvsadm's defaults (add). */
 export function resolveDestination(spec: DestinationSpec, service: ServiceId, field: string, current?: Destination): ResolvedDestination {
-  const id = destinationId(spec, service, field);
+  const id = checkDestination(spec, service, field, CheckedDestination);
   let forward: number;
   if (spec.forward !== undefined) {
     const f = FORWARD_METHODS[spec.forward];
@@ -407,7 +432,12 @@ export function resolveDestination(spec: DestinationSpec, service: ServiceId, fi
   if (id.family !== service.family && forward !== IP_VS_CONN_F_TUNNEL) {
     throw new ValidationError(`${field}.address`, `an IPv${id.family} destination in an IPv${service.family} service needs forward: 'tunnel'`);
   }
-  return { id, forward, weight, upperThreshold, lowerThreshold, tunnel: tunnelFor(spec, forward, field, current) };
+  id.forward = forward;
+  id.weight = weight;
+  id.upperThreshold = upperThreshold;
+  id.lowerThreshold = lowerThreshold;
+  id.tunnel = tunnelFor(spec, forward, field, current);
+  return id;
 }
 
 /** The kernel accepted a write but does not report back what it was sent (an older kernel ignoring newer attributes). */
