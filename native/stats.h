@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace nl {
 
@@ -35,7 +36,11 @@ class DumpChannel : public Napi::ObjectWrap<DumpChannel> {
 
   // The exchange itself: no N-API, safe on any thread. Bytes of replies or -errno.
   int64_t Run(size_t requestOffset, size_t requestBytes);
-  int RecvOne(uint8_t* into, size_t room, bool* truncated);
+  struct Received {
+    size_t length;  // 0: no datagram from the kernel in this slot
+    bool truncated;
+  };
+  int Receive(uint8_t* into, size_t room, uint8_t* spare, size_t spareRoom, Received got[2]);
   void DrainStale();
   void WorkerLoop();
   static void OnDone(uv_async_t* handle);
@@ -52,6 +57,7 @@ class DumpChannel : public Napi::ObjectWrap<DumpChannel> {
   size_t requestCapacity_ = 0;
   uint8_t* replyData_ = nullptr;
   size_t replyCapacity_ = 0;
+  std::vector<uint8_t> spare_;  // a second datagram's landing place (see Receive)
   Napi::FunctionReference onDone_;
 
   // The worker thread, started on the first start().
