@@ -186,7 +186,7 @@ export class Connection {
           this.counters.sends++;
           this.counters.messages += index - first;
           try {
-            this.transport.send(bytes.subarray(from, to), messages[first]!.what);
+            this.transport.send(bytes.subarray(from, to), messages[first]!);
           } catch (err) {
             for (let i = first; i < index; i++) this.finish(seqs[i]!, err as Error);
             failed = true;
@@ -269,7 +269,7 @@ export class Connection {
       this.counters.sends++;
       this.counters.messages++;
       try {
-        this.transport.send(bytes.subarray(message.start, message.start + message.length), message.what);
+        this.transport.send(bytes.subarray(message.start, message.start + message.length), message);
       } catch (err) {
         this.dumps.running = -1;
         this.finish(seq, err as Error);

@@ -96,10 +96,10 @@ export class Transport {
     return this.closed;
   }
 
-  /** Sends bytes holding one or more complete messages in one sendmsg. */
-  send(data: Uint8Array, operation: string): void {
+  /** Sends bytes holding one or more complete messages in one sendmsg; `about` says what they do, read only for an error. */
+  send(data: Uint8Array, about: { readonly what: string }): void {
     const rc = this.socket.send(data);
-    if (rc < 0) throw new NetlinkError({ errno: rc, operation, syscall: 'sendmsg' });
+    if (rc < 0) throw new NetlinkError({ errno: rc, operation: about.what, syscall: 'sendmsg' });
   }
 
   addMembership(group: number): void {
