@@ -7,9 +7,9 @@
 import { ValidationError } from '../protocol/errors.js';
 import type { DestinationSpec, ServiceSpec } from '../families/ipvs/types.js';
 import {
-  DEFAULT_SCHEDULER, FORWARD_METHODS, USER_FLAG_BITS, nameOf, resolveDestination, resolveService, serviceId,
-  type ResolvedDestination, type ResolvedService, type ServiceId, type WriteChecks,
+  DEFAULT_SCHEDULER, FORWARD_METHODS, USER_FLAG_BITS, nameOf, resolveService, serviceId, type ResolvedService, type ServiceId, type WriteChecks,
 } from '../families/ipvs/validate.js';
+import { resolveDestination, type ResolvedDestination } from '../families/ipvs/validate-destination.js';
 import { IP_VS_CONN_F_TUNNEL } from '../uapi/ip_vs.js';
 
 import { asDestination } from '../families/ipvs/destination.js';

@@ -13,7 +13,8 @@
 //   same way through its destinations, then deleted.
 import type { Destination, ServiceKey, ServiceWithDestinations } from '../families/ipvs/types.js';
 import type { IpvsOp } from '../families/ipvs/ops.js';
-import { destinationText, namedFlags, resolveDestination, resolveService, serviceKeyText, type Mismatch, type WriteChecks } from '../families/ipvs/validate.js';
+import { namedFlags, resolveService, serviceKeyText, type Mismatch, type WriteChecks } from '../families/ipvs/validate.js';
+import { destinationText, resolveDestination } from '../families/ipvs/validate-destination.js';
 import { compareService } from '../families/ipvs/service.js';
 import { compareDestination } from '../families/ipvs/destination.js';
 import type { Change, Draining, FieldChange } from './report.js';

@@ -4,7 +4,8 @@ import { describe, it, expect } from 'vitest';
 import { MessageWriter } from '../../lib/codec/writer.js';
 import { AttrTable } from '../../lib/codec/reader.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
-import { resolveService, resolveDestination, serviceId, destinationId, IpvsReadBackError } from '../../lib/families/ipvs/validate.js';
+import { resolveService, serviceId, IpvsReadBackError } from '../../lib/families/ipvs/validate.js';
+import { resolveDestination, destinationId } from '../../lib/families/ipvs/validate-destination.js';
 import { writeServiceNest, decodeServiceAttrs, asService, compareService, serviceNeedsReadBack } from '../../lib/families/ipvs/service.js';
 import {
   writeDestinationNest, decodeDestinationAttrs, asDestination, compareDestination, destinationNeedsReadBack,

@@ -18,7 +18,8 @@ import {
 } from '../../uapi/ip_vs.js';
 import { beginIpvs, getService, writeServiceNest } from '../../families/ipvs/service.js';
 import { dumpDestinations, writeDestinationNest } from '../../families/ipvs/destination.js';
-import type { DestinationId, ResolvedDestination, ResolvedService, ServiceId } from '../../families/ipvs/validate.js';
+import type { ResolvedService, ServiceId } from '../../families/ipvs/validate.js';
+import type { DestinationId, ResolvedDestination } from '../../families/ipvs/validate-destination.js';
 import type { ServiceWithDestinations } from '../../families/ipvs/types.js';
 import type { CommandName, DestArgs, ServiceArgs } from './command.js';
 import { inetNtop } from './libc.js';

@@ -23,10 +23,8 @@ import { genlAttrs } from '../genl.js';
 import { beginIpvs, getService, writeServiceNest } from './service.js';
 import { decodeStats, zeroStats } from './stats.js';
 import type { Destination, ForwardMethod, TunnelType } from './types.js';
-import {
-  FORWARD_METHODS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, differences, nameOf,
-  type DestinationId, type Mismatch, type ResolvedDestination, type ServiceId,
-} from './validate.js';
+import { FORWARD_METHODS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, differences, nameOf, type Mismatch, type ServiceId } from './validate.js';
+import { type DestinationId, type ResolvedDestination } from './validate-destination.js';
 
 const KNOWN = new Set([
   IPVS_DEST_ATTR_ADDR, IPVS_DEST_ATTR_PORT, IPVS_DEST_ATTR_FWD_METHOD, IPVS_DEST_ATTR_WEIGHT,

@@ -18,7 +18,8 @@ import { asService, decodeService, writeGetService } from './service.js';
 import { asDestination, dumpDestinations } from './destination.js';
 import { localError, type Step } from './steps.js';
 import type { Destination, Service } from './types.js';
-import { destinationText, resolveDestination, resolveService, type ServiceId, type WriteChecks } from './validate.js';
+import { resolveService, type ServiceId, type WriteChecks } from './validate.js';
+import { destinationText, resolveDestination } from './validate-destination.js';
 
 
 /**

@@ -14,7 +14,8 @@ import { loadState, resolveEdits } from './edits.js';
 import type { DumpPool } from './snapshot.js';
 import { checkOps, describeError, isEdit, needsReadBack, type Step } from './steps.js';
 import type { DestinationSpec, ServiceKey, ServiceSpec } from './types.js';
-import { IpvsReadBackError, destinationText, type ServiceId, type WriteChecks } from './validate.js';
+import { IpvsReadBackError, type ServiceId, type WriteChecks } from './validate.js';
+import { destinationText } from './validate-destination.js';
 
 /** A destination's identity; the port defaults to the service's. */
 export interface DestinationKey {

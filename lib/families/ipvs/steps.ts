@@ -11,10 +11,8 @@ import {
 import type { IpvsOp } from './ops.js';
 import { serviceNeedsReadBack } from './service.js';
 import { destinationNeedsReadBack } from './destination.js';
-import {
-  ServiceIds, destinationId, resolveDestination, resolveService,
-  type DestinationId, type ResolvedDestination, type ResolvedService, type ServiceId, type WriteChecks,
-} from './validate.js';
+import { ServiceIds, resolveService, type ResolvedService, type ServiceId, type WriteChecks } from './validate.js';
+import { destinationId, resolveDestination, type DestinationId, type ResolvedDestination } from './validate-destination.js';
 
 const OPS = new Set(['addService', 'editService', 'deleteService', 'addDestination', 'editDestination', 'deleteDestination', 'zero', 'flush']);
 
