@@ -364,19 +364,28 @@ export class Connection {
   private readonly onWhole = (buf: Buffer, at: number, length: number): void => {
     if (length >= NLMSG_HDRLEN + 4 && buf.readUInt16LE(at + 4) === NLMSG_ERROR && buf.readInt32LE(at + NLMSG_HDRLEN) === 0) {
       const seq = buf.readUInt32LE(at + 8);
-      const pid = buf.readUInt32LE(at + 12);
-      const p = pid === this.transport.portId || pid === 0 ? this.pending.get(seq) : undefined;
+      const p = this.awaiting(buf.readUInt32LE(at + 12), seq);
       if (p !== undefined && seq !== this.dumps.running) {
-        if (!p.dump) this.failUnacked(seq);
-        this.finish(seq);
+        this.acked(p, seq);
         return;
       }
     }
     this.onMessage(messageAt(buf, at, length), false);
   };
 
+  /** The request a message from `pid` answers, if it is ours and still awaited. */
+  private awaiting(pid: number, seq: number): Pending | undefined {
+    return pid === this.transport.portId || pid === 0 ? this.pending.get(seq) : undefined;
+  }
+
+  /** An NLMSG_ERROR (ack or error) for `p`: older requests still waiting will get none (see AckOrder). */
+  private acked(p: Pending, seq: number, error?: Error): void {
+    if (!p.dump) this.failUnacked(seq);
+    this.finish(seq, error);
+  }
+
   private onMessage(msg: Message, truncated: boolean): void {
-    const p = msg.pid === this.transport.portId || msg.pid === 0 ? this.pending.get(msg.seq) : undefined;
+    const p = this.awaiting(msg.pid, msg.seq);
     if (msg.seq === this.dumps.running && (msg.type === NLMSG_DONE || msg.type === NLMSG_ERROR)) {
       this.dumps.running = -1;
       queueMicrotask(() => this.dumps.release());
@@ -414,8 +423,7 @@ export class Connection {
       case NLMSG_ERROR: {
         if (msg.end - msg.offset < 4) throw new DecodeError(`an error message of ${msg.end - msg.offset} bytes has no error code`);
         const errno = msg.buf.readInt32LE(msg.offset);
-        if (!p.dump) this.failUnacked(msg.seq);
-        this.finish(msg.seq, errno === 0 ? undefined : this.kernelError(p, msg, errno, true));
+        this.acked(p, msg.seq, errno === 0 ? undefined : this.kernelError(p, msg, errno, true));
         return;
       }
       case NLMSG_DONE: {
