@@ -167,6 +167,15 @@ export class MessageWriter {
     return message;
   }
 
+  /**
+   * Ends the current message and keeps no record of it: for requests that are
+   * answered by position (a bulk dump), which need neither a label nor field
+   * names. Returns where the message starts.
+   */
+  endUnrecorded(): number {
+    return this.closeMessage();
+  }
+
   /** Writes the current message's length; returns where it starts. */
   private closeMessage(): number {
     const start = this.messageStart;
@@ -308,15 +317,15 @@ export class MessageWriter {
   /**
    * An IP address from text, 4 or 16 bytes in network order, written straight
    * into the buffer (IPv4 without allocating); a bad address is the same
-   * ValidationError naming `field` as ipToBytes gives, thrown before anything is written.
+   * ValidationError naming `field` (or 'address') as ipToBytes gives, thrown before anything is written.
    */
-  attrIp(type: number, ip: string, field: string): this {
+  attrIp(type: number, ip: string, field?: string): this {
     const v4 = typeof ip === 'string' ? parseIpv4(ip) : -1;
-    if (v4 < 0) return this.attrBytes(type, ipToBytes(ip, field), field);
+    if (v4 < 0) return this.attrBytes(type, ipToBytes(ip, field ?? 'address'), field);
     return this.attrIpv4(type, v4, field);
   }
   /** An IPv4 address already parsed to a number (parseIpv4). */
-  attrIpv4(type: number, v4: number, field: string): this {
+  attrIpv4(type: number, v4: number, field?: string): this {
     this.attrHeader(type, 4, field);
     this.buf.writeUInt32BE(v4, this.pos);
     this.pos += 4;

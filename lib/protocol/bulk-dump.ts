@@ -5,8 +5,7 @@
 // promise, an event-loop turn and about five syscalls; here the thread makes
 // the 2-3 syscalls a dump needs and JS only decodes.
 import { DumpChannel, DATAGRAM_ROOM, REPLY_HEADER, isOutOfRoom } from '../transport/dump-channel.js';
-import type { MessageWriter } from '../codec/writer.js';
-import { NLMSG_DONE, NLMSG_ERROR } from '../uapi/netlink.js';
+import { NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN } from '../uapi/netlink.js';
 import { forEachMessage, type Message } from './message.js';
 import { NetlinkError, TimeoutError } from './errors.js';
 import type { RequestOptions } from './connection.js';
@@ -40,28 +39,39 @@ export class BulkDump {
     private readonly timeout: number,
   ) {}
 
-  /** Runs every message of `writer` as a dump; replies arrive in request order. */
-  run(writer: MessageWriter, handler: BulkDumpHandler, options: RequestOptions = {}): Promise<void> {
-    const done = this.queue.then(() => this.runNow(writer, handler, options));
+  /**
+   * Runs every message in `requests` (netlink messages back to back, as a
+   * MessageWriter leaves them) as a dump; replies arrive in request order.
+   * `describe(i)` says what request i does, for an error's text only.
+   */
+  run(requests: Buffer, describe: (index: number) => string, handler: BulkDumpHandler, options: RequestOptions = {}): Promise<void> {
+    const done = this.queue.then(() => this.runNow(requests, describe, handler, options));
     this.queue = done.catch(() => undefined);
     return done;
   }
 
-  private async runNow(writer: MessageWriter, handler: BulkDumpHandler, options: RequestOptions): Promise<void> {
+  private async runNow(requests: Buffer, describe: (index: number) => string, handler: BulkDumpHandler, options: RequestOptions): Promise<void> {
     options.signal?.throwIfAborted();
-    const bytes = writer.view();
-    const messages = writer.messages;
-    for (let from = 0; from < messages.length; from += CHUNK) {
-      const to = Math.min(messages.length, from + CHUNK);
+    let at = 0;
+    let from = 0;
+    while (at < requests.length) {
+      // Number the next chunk's requests, walking them by their own lengths.
+      const start = at;
       const base = this.seq;
+      let to = from;
+      while (at < requests.length && to - from < CHUNK) {
+        const length = requests.readUInt32LE(at);
+        if (length < NLMSG_HDRLEN || at + length > requests.length) throw new Error(`BulkDump: request ${to} at byte ${at} has length ${length}`);
+        requests.writeUInt32LE(base + to - from, at + 8);
+        at += (length + 3) & ~3;
+        to++;
+      }
       this.seq = (this.seq + (to - from)) % 0x7fffffff || 1;
-      for (let i = from; i < to; i++) bytes.writeUInt32LE(base + i - from, messages[i]!.start + 8);
-      const start = messages[from]!.start;
-      const end = messages[to - 1]!.start + messages[to - 1]!.length;
-      const got = await this.exchange(bytes, start, end - start, messages[from]!.what, options);
+      const got = await this.exchange(requests, start, at - start, describe(from), options);
+      const first = from;
       forEachMessage(this.replies.subarray(REPLY_HEADER, got), (msg) => {
-        const index = from + msg.seq - base;
-        if (index < from || index >= to) return;
+        const index = first + msg.seq - base;
+        if (index < first || index >= to) return;
         if (msg.type === NLMSG_ERROR || msg.type === NLMSG_DONE) {
           const errno = msg.end - msg.offset >= 4 ? msg.buf.readInt32LE(msg.offset) : 0;
           if (errno < 0) handler.error(index, errno);
@@ -69,6 +79,7 @@ export class BulkDump {
           handler.message(index, msg);
         }
       });
+      from = to;
     }
   }
 

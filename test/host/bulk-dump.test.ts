@@ -22,6 +22,8 @@ beforeAll(() => {
 });
 afterAll(() => bulk?.close());
 
+const what = (i: number): string => `request ${i}`;
+
 function linkDump(w: MessageWriter): void {
   w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP).zeros(IFINFOMSG_LEN).end('list links');
 }
@@ -38,7 +40,7 @@ describe('BulkDump over a DumpChannel', () => {
     for (let i = 0; i < 1200; i++) linkDump(w);
     const got: string[][] = Array.from({ length: 1200 }, () => []);
     const errors: number[] = [];
-    await bulk.run(w, {
+    await bulk.run(w.view(), what, {
       message: (i, msg) => {
         const link = decodeLink(msg);
         if (link) got[i]!.push(link.name);
@@ -56,7 +58,7 @@ describe('BulkDump over a DumpChannel', () => {
     linkDump(w);
     const counts = [0, 0, 0];
     const errors: Array<[number, number]> = [];
-    await bulk.run(w, { message: (i) => counts[i]!++, error: (i, errno) => errors.push([i, errno]) });
+    await bulk.run(w.view(), what, { message: (i) => counts[i]!++, error: (i, errno) => errors.push([i, errno]) });
     expect(errors).toEqual([[1, -19 /* ENODEV */]]);
     expect(counts[0]).toBe(9);
     expect(counts[1]).toBe(0);
@@ -68,23 +70,30 @@ describe('BulkDump over a DumpChannel', () => {
       const w = new MessageWriter();
       for (let i = 0; i < n; i++) linkDump(w);
       let messages = 0;
-      await bulk.run(w, { message: () => messages++, error: () => undefined });
+      await bulk.run(w.view(), what, { message: () => messages++, error: () => undefined });
       return messages;
     });
     expect(await Promise.all(runs)).toEqual([9, 450, 27]);
+  });
+
+  it('a request buffer whose lengths do not add up is refused, naming the request', async () => {
+    const w = new MessageWriter();
+    linkDump(w);
+    const cut = w.view().subarray(0, 20);
+    await expect(bulk.run(cut, what, { message: () => undefined, error: () => undefined })).rejects.toThrow('request 0 at byte 0 has length 32');
   });
 
   it('an aborted run rejects with the reason, and the next run works on a fresh channel', async () => {
     const w = new MessageWriter();
     for (let i = 0; i < 2000; i++) linkDump(w);
     const controller = new AbortController();
-    const run = bulk.run(w, { message: () => undefined, error: () => undefined }, { signal: controller.signal });
+    const run = bulk.run(w.view(), what, { message: () => undefined, error: () => undefined }, { signal: controller.signal });
     setImmediate(() => controller.abort(new Error('stop')));
     await expect(run).rejects.toThrow('stop');
     const again = new MessageWriter();
     linkDump(again);
     let messages = 0;
-    await bulk.run(again, { message: () => messages++, error: () => undefined });
+    await bulk.run(again.view(), what, { message: () => messages++, error: () => undefined });
     expect(messages).toBe(9);
   });
 });

@@ -20,7 +20,7 @@ import { beginGenl, genlAttrs } from '../genl.js';
 import { decodeStats, zeroStats } from './stats.js';
 import type { IpvsProtocol, Service, ServiceKey } from './types.js';
 import {
-  PROTOCOLS, USER_FLAG_BITS, differences, namedFlags, nameOf, serviceId, type Mismatch, type ResolvedService, type ServiceId,
+  PROTOCOLS, USER_FLAG_BITS, afOf, differences, namedFlags, nameOf, serviceId, type Mismatch, type ResolvedService, type ServiceId,
 } from './validate.js';
 
 const KNOWN = new Set([
@@ -49,6 +49,24 @@ export function writeServiceId(w: MessageWriter, id: ServiceId, field: string): 
     w.attrBytes(IPVS_SVC_ATTR_ADDR, id.address, f.address);
     w.attrBe16(IPVS_SVC_ATTR_PORT, id.port, f.port);
   }
+}
+
+/**
+ * The IPVS_CMD_ATTR_SERVICE nest of a service read from the kernel, its key
+ * alone, without field names: a snapshot writes 10k of these straight from
+ * the decoded services, where serviceIdOf() would parse and label each.
+ */
+export function writeServiceKeyNest(w: MessageWriter, s: Service): void {
+  const nest = w.nest(IPVS_CMD_ATTR_SERVICE);
+  w.attrU16(IPVS_SVC_ATTR_AF, afOf(s.family));
+  if (s.fwmark !== undefined) {
+    w.attrU32(IPVS_SVC_ATTR_FWMARK, s.fwmark);
+  } else {
+    w.attrU16(IPVS_SVC_ATTR_PROTOCOL, PROTOCOLS[s.protocol] ?? Number(s.protocol));
+    w.attrIp(IPVS_SVC_ATTR_ADDR, s.address);
+    w.attrBe16(IPVS_SVC_ATTR_PORT, s.port);
+  }
+  w.endNest(nest);
 }
 
 /** The IPVS_CMD_ATTR_SERVICE nest: the key alone, or a full service for NEW/SET_SERVICE. */

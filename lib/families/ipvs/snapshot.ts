@@ -1,19 +1,21 @@
 // Every service with its destinations in one call: one GET_SERVICE dump,
-// then one GET_DEST dump per service. Those go through a BulkDump (all of
-// them in a few native calls on the dump channel's thread, replies decoded
-// afterwards), or else are spread over a small pool of extra sockets to the
-// same namespace (DumpPool, also used for the few lists a batch edit needs):
-// while the kernel fills one socket's dump, the others' replies are decoded.
+// then one GET_DEST dump per service. All of them go through a BulkDump (a
+// few native calls on the dump channel's thread, replies decoded afterwards);
+// with dumpSockets: 0 there is no channel, and they run on the handle's own
+// socket. The DumpPool below spreads dumps over a small pool of extra sockets
+// to the same namespace, for the few lists a batch edit needs: while the
+// kernel fills one socket's dump, the others' replies are decoded.
 import { MessageWriter } from '../../codec/writer.js';
 import type { BulkDump } from '../../protocol/bulk-dump.js';
 import type { Connection, DumpOptions } from '../../protocol/connection.js';
 import { NetlinkError, TimeoutError } from '../../protocol/errors.js';
-import { NLM_F_DUMP_INTR } from '../../uapi/netlink.js';
+import { NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST } from '../../uapi/netlink.js';
+import { IPVS_CMD_GET_DEST, IPVS_CMD_GET_SERVICE } from '../../uapi/ip_vs.js';
 import type { IpvsFamily } from './family.js';
-import { listServices } from './service.js';
-import { decodeDestination, dumpDestinations, writeDestinationDump } from './destination.js';
+import { beginIpvs, decodeService, listServices, writeServiceKeyNest } from './service.js';
+import { decodeDestination, dumpDestinations } from './destination.js';
 import type { Destination, Service, ServiceWithDestinations } from './types.js';
-import { serviceIdOf } from './validate.js';
+import { serviceIdOf, serviceKeyText } from './validate.js';
 
 export class DumpPool {
   private readonly extra: Connection[] = [];
@@ -93,7 +95,7 @@ export class DumpPool {
 /** Services (kernel order) with their destinations and counters. */
 export async function snapshot(family: IpvsFamily, pool: DumpPool, bulk: BulkDump | undefined, options: DumpOptions = {}): Promise<ServiceWithDestinations[]> {
   const familyId = await family.familyId(options);
-  const services = await listServices(family.conn, familyId, options);
+  const services = bulk ? await servicesInBulk(family, familyId, bulk, options) : await listServices(family.conn, familyId, options);
   const destinations = bulk
     ? await destinationsInBulk(family, familyId, bulk, services, options)
     : await pool.map(services, options, `list destinations of ${services.length} services`, (conn, service, each) =>
@@ -107,25 +109,58 @@ export async function snapshot(family: IpvsFamily, pool: DumpPool, bulk: BulkDum
   });
 }
 
-/** Every service's GET_DEST dump through the bulk channel; a listing cut by concurrent changes is read again the ordinary way (which retries). */
-async function destinationsInBulk(family: IpvsFamily, familyId: number, bulk: BulkDump, services: Service[], options: DumpOptions): Promise<Destination[][]> {
-  const ids = services.map(serviceIdOf);
-  const w = new MessageWriter(64 + services.length * 64);
-  for (const id of ids) writeDestinationDump(w, familyId, id);
-  const lists: Destination[][] = services.map(() => []);
-  const interrupted = new Set<number>();
+/**
+ * The GET_SERVICE dump through the bulk channel: its parts land in the
+ * channel's buffer, where Connection.dump would take an event-loop turn and a
+ * fresh buffer per 64 datagrams (10k services: 85 ms here against 220 ms under
+ * UML). A listing cut by concurrent changes is read again the ordinary way.
+ */
+async function servicesInBulk(family: IpvsFamily, familyId: number, bulk: BulkDump, options: DumpOptions): Promise<Service[]> {
+  const what = 'list IPVS services';
+  const w = new MessageWriter(64);
+  beginIpvs(w, familyId, IPVS_CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP);
+  w.endUnrecorded();
+  const services: Service[] = [];
+  let interrupted = false;
   let failure: Error | undefined;
-  await bulk.run(w, {
-    message(i, msg) {
-      if (msg.flags & NLM_F_DUMP_INTR) interrupted.add(i);
-      const d = decodeDestination(msg, ids[i]!.family);
-      if (d !== undefined) lists[i]!.push(d);
+  await bulk.run(w.view(), () => what, {
+    message(_, msg) {
+      if (msg.flags & NLM_F_DUMP_INTR) interrupted = true;
+      const s = decodeService(msg);
+      if (s !== undefined) services.push(s);
     },
-    error(i, errno) {
-      failure ??= new NetlinkError({ errno, operation: `list destinations of service ${ids[i]!.text}` });
+    error(_, errno) {
+      failure ??= new NetlinkError({ errno, operation: what });
     },
   }, options);
   if (failure) throw failure;
-  for (const i of interrupted) lists[i] = await dumpDestinations(family.conn, familyId, ids[i]!, options);
+  return interrupted ? listServices(family.conn, familyId, options) : services;
+}
+
+/** Every service's GET_DEST dump through the bulk channel; a listing cut by concurrent changes is read again the ordinary way (which retries). */
+async function destinationsInBulk(family: IpvsFamily, familyId: number, bulk: BulkDump, services: Service[], options: DumpOptions): Promise<Destination[][]> {
+  // Written straight from the decoded services: no ServiceId, label or field names per request (a third of the snapshot's JS under UML).
+  const w = new MessageWriter(64 + services.length * 64);
+  for (const s of services) {
+    beginIpvs(w, familyId, IPVS_CMD_GET_DEST, NLM_F_REQUEST | NLM_F_DUMP);
+    writeServiceKeyNest(w, s);
+    w.endUnrecorded();
+  }
+  const what = (i: number): string => `list destinations of service ${serviceKeyText(services[i]!)}`;
+  const lists: Destination[][] = services.map(() => []);
+  const interrupted = new Set<number>();
+  let failure: Error | undefined;
+  await bulk.run(w.view(), what, {
+    message(i, msg) {
+      if (msg.flags & NLM_F_DUMP_INTR) interrupted.add(i);
+      const d = decodeDestination(msg, services[i]!.family);
+      if (d !== undefined) lists[i]!.push(d);
+    },
+    error(i, errno) {
+      failure ??= new NetlinkError({ errno, operation: what(i) });
+    },
+  }, options);
+  if (failure) throw failure;
+  for (const i of interrupted) lists[i] = await dumpDestinations(family.conn, familyId, serviceIdOf(services[i]!), options);
   return lists;
 }

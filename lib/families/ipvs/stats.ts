@@ -10,19 +10,6 @@ import {
 } from '../../uapi/ip_vs.js';
 import type { IpvsStats } from './types.js';
 
-/** The IpvsStats field of each IPVS_STATS_ATTR_* type (the same in STATS64 and STATS). */
-const FIELD_OF: Array<keyof IpvsStats | undefined> = [];
-FIELD_OF[IPVS_STATS_ATTR_CONNS] = 'connections';
-FIELD_OF[IPVS_STATS_ATTR_INPKTS] = 'inPackets';
-FIELD_OF[IPVS_STATS_ATTR_OUTPKTS] = 'outPackets';
-FIELD_OF[IPVS_STATS_ATTR_INBYTES] = 'inBytes';
-FIELD_OF[IPVS_STATS_ATTR_OUTBYTES] = 'outBytes';
-FIELD_OF[IPVS_STATS_ATTR_CPS] = 'cps';
-FIELD_OF[IPVS_STATS_ATTR_INPPS] = 'inPps';
-FIELD_OF[IPVS_STATS_ATTR_OUTPPS] = 'outPps';
-FIELD_OF[IPVS_STATS_ATTR_INBPS] = 'inBps';
-FIELD_OF[IPVS_STATS_ATTR_OUTBPS] = 'outBps';
-
 export function zeroStats(): IpvsStats {
   return { connections: 0n, inPackets: 0n, outPackets: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
 }
@@ -33,22 +20,36 @@ export function zeroStats(): IpvsStats {
  * the given types. Widths are taken from each attribute, so either layout reads right.
  */
 export function decodeStats(t: AttrTable, stats64Type: number, stats32Type: number): IpvsStats {
-  const out = zeroStats();
   let at = t.offsetOf(stats64Type);
   let end = at + t.lengthOf(stats64Type);
   if (at < 0) {
     at = t.offsetOf(stats32Type);
     end = at + t.lengthOf(stats32Type);
   }
-  if (at < 0) return out;
-  // Walked in place: a table per nest would be three more objects per service or destination.
+  // Walked in place (a table per nest would be three more objects per service
+  // or destination), into locals, and the object built once at the end: a
+  // store by computed field name per counter cost a snapshot 10% of its JS.
+  let connections = 0n, inPackets = 0n, outPackets = 0n, inBytes = 0n, outBytes = 0n;
+  let cps = 0n, inPps = 0n, outPps = 0n, inBps = 0n, outBps = 0n;
   const buf = t.buf;
-  while (at + 4 <= end) {
+  while (at >= 0 && at + 4 <= end) {
     const len = buf.readUInt16LE(at);
     if (len < 4 || at + len > end) throw new DecodeError(`stats attribute at byte ${at} has length ${len}, beyond its nest`);
-    const field = FIELD_OF[buf.readUInt16LE(at + 2) & NLA_TYPE_MASK];
-    if (field !== undefined) out[field] = counterAt(buf, at + 4, len - 4);
+    const value = counterAt(buf, at + 4, len - 4);
+    switch (buf.readUInt16LE(at + 2) & NLA_TYPE_MASK) {
+      case IPVS_STATS_ATTR_CONNS: connections = value; break;
+      case IPVS_STATS_ATTR_INPKTS: inPackets = value; break;
+      case IPVS_STATS_ATTR_OUTPKTS: outPackets = value; break;
+      case IPVS_STATS_ATTR_INBYTES: inBytes = value; break;
+      case IPVS_STATS_ATTR_OUTBYTES: outBytes = value; break;
+      case IPVS_STATS_ATTR_CPS: cps = value; break;
+      case IPVS_STATS_ATTR_INPPS: inPps = value; break;
+      case IPVS_STATS_ATTR_OUTPPS: outPps = value; break;
+      case IPVS_STATS_ATTR_INBPS: inBps = value; break;
+      case IPVS_STATS_ATTR_OUTBPS: outBps = value; break;
+      default: break; // a counter newer than this library
+    }
     at += (len + 3) & ~3;
   }
-  return out;
+  return { connections, inPackets, outPackets, inBytes, outBytes, cps, inPps, outPps, inBps, outBps };
 }
