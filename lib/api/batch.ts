@@ -1,10 +1,12 @@
-// rtnl.batch(): many address, route, neighbour and fdb operations in one
-// MessageWriter, sent in as few sendmsg calls as fit, one result per operation.
+// rtnl.batch(): many link, address, route, neighbour and fdb operations,
+// written a chunk at a time into one MessageWriter and sent in as few sendmsg
+// calls as fit, one result per operation.
 // Single calls (rtnl.fdb.append(...)) go through the same path with one request,
 // so a batch sends exactly the bytes the single calls would.
 //
 // Order of work, so that a bad operation leaves the kernel untouched:
-// validate every operation → resolve every device name → write every message → send.
+// validate every operation → resolve every device name, and check that each
+// resolved → write and send, a chunk of operations at a time.
 import { openSync, closeSync } from 'node:fs';
 import type { Connection, BatchOptions, BatchResult, Describe, RequestOptions } from '../protocol/connection.js';
 import { MessageWriter, type WrittenMessage } from '../codec/writer.js';
@@ -183,11 +185,25 @@ function fold(parts: BatchResult<never>[]): BatchResult<never> {
 }
 
 /**
+ * Requests written and sent per Connection.batch without stopOnError: about
+ * the ack window, so a chunk goes out in one go. The writer, its message
+ * records and the connection's pending entries then live for one chunk, not
+ * for the whole batch: kept for 50k FDB entries, they were most of what each
+ * scavenge copied (37 MB allocated per 50k deletes, 744 bytes an entry).
+ */
+const CHUNK = 2048;
+
+/**
  * Writes and sends already-validated requests; one result per request (a
- * request may write several messages). Without stopOnError every message
- * goes in one writer and one conn.batch. With it, each request waits for the
- * previous one's acks: the kernel executes every message of a datagram even
- * after one fails, so stopping is only possible between round trips.
+ * request may write several messages). Without stopOnError the requests go
+ * in chunks of CHUNK, one writer reused and one conn.batch each: the kernel
+ * runs every message whatever fails among them, so nothing is lost by
+ * writing a chunk only when the one before is answered. With stopOnError,
+ * each request waits for the previous one's acks: the kernel executes every
+ * message of a datagram even after one fails, so stopping is only possible
+ * between round trips. A request that cannot be written (a device name that
+ * did not resolve) is thrown before anything is sent: runBatch checks names
+ * up front (checkDevs), and the first chunk is written before it is sent.
  */
 export async function sendRequests(
   conn: Connection,
@@ -196,28 +212,33 @@ export async function sendRequests(
   options: BatchOptions = {},
 ): Promise<BatchResult<never>[]> {
   if (!options.stopOnError) {
-    const w = new MessageWriter(Math.max(4096, requests.length * 96));
-    // describes[m] explains errors of message m (the connection passes its index).
-    const describes: Describe[] = [];
-    const ends: number[] = new Array(requests.length);
-    let onePerRequest = true;
-    for (let i = 0; i < requests.length; i++) {
-      const first = w.messages.length;
-      let describe: Describe;
-      try {
-        describe = requests[i]!.write(w, ifindex);
-      } catch (err) {
-        throw opError(i, err);
+    const results: BatchResult<never>[] = new Array(requests.length);
+    const w = new MessageWriter(Math.max(4096, Math.min(requests.length, CHUNK) * 96));
+    for (let from = 0; from < requests.length; from += CHUNK) {
+      const to = Math.min(requests.length, from + CHUNK);
+      w.reset();
+      // describes[m] explains errors of message m (the connection passes its index); ends[k]: request from+k's last message + 1.
+      const describes: Describe[] = [];
+      const ends: number[] = [];
+      let onePerRequest = true;
+      for (let i = from; i < to; i++) {
+        const first = w.messages.length;
+        let describe: Describe;
+        try {
+          describe = requests[i]!.write(w, ifindex);
+        } catch (err) {
+          throw opError(i, err);
+        }
+        const end = w.messages.length;
+        for (let m = first; m < end; m++) describes.push(describe);
+        if (end !== first + 1) onePerRequest = false;
+        ends.push(end);
       }
-      const end = w.messages.length;
-      for (let m = first; m < end; m++) describes.push(describe);
-      if (end !== first + 1) onePerRequest = false;
-      ends[i] = end;
+      const chunk = await conn.batch<never>(w, { ...options, describe: (errno, what, index) => describes[index]?.(errno, what, index) });
+      // The usual case, one message per request: the chunk's results are already one per request.
+      for (let k = 0; k < to - from; k++) results[from + k] = onePerRequest ? chunk[k]! : fold(chunk.slice(k === 0 ? 0 : ends[k - 1], ends[k]));
     }
-    const results = await conn.batch<never>(w, { ...options, describe: (errno, what, index) => describes[index]?.(errno, what, index) });
-    // The usual case, one message per request: the results are already one per request.
-    if (onePerRequest) return results;
-    return ends.map((end, i) => fold(results.slice(i === 0 ? 0 : ends[i - 1], end)));
+    return results;
   }
   const writers = requests.map((r, i) => {
     const w = new MessageWriter(256);
@@ -237,6 +258,34 @@ export async function sendRequests(
     results.push({ ok: false, skipped: true, error: new Error(`${writers[i]!.w.messages[0]!.what}: not sent, an earlier operation failed`) });
   }
   return results;
+}
+
+/**
+ * Every device name resolved, or the error of the first op that names a
+ * missing one (as writing it would give): a batch is written a chunk at a
+ * time, and a name missing in a late chunk must fail before the first is sent.
+ */
+function checkDevs(requests: readonly RtnlRequest[], devs: ReadonlySet<DevRef>, ifindex: ResolveIfindex): void {
+  const missing = [...devs].filter((d) => !resolves(ifindex, d));
+  if (missing.length === 0) return;
+  for (let i = 0; i < requests.length; i++) {
+    if (!requests[i]!.devs.some((d) => missing.includes(d))) continue;
+    try {
+      // Written to get the error it would give, naming its field ('via', 'dev', ...).
+      requests[i]!.write(new MessageWriter(512), ifindex);
+    } catch (err) {
+      throw opError(i, err);
+    }
+  }
+}
+
+function resolves(ifindex: ResolveIfindex, dev: DevRef): boolean {
+  try {
+    ifindex(dev, 'dev');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** rtnl.batch(): validates all, resolves all names, then sends; one result per operation, in order. */
@@ -266,6 +315,7 @@ export async function runBatch(
     for (const d of request.devs) devs.add(d);
   }
   const ifindex = await resolveDevs(links, devs, options);
+  checkDevs(requests, devs, ifindex);
   try {
     for (const r of requests) if (r.namespaces) for (const path of r.namespaces) if (!fds.has(path)) fds.set(path, openSync(path, 'r'));
     return await sendRequests(conn, requests, ifindex, options);

@@ -147,3 +147,41 @@ describe('mixed batches', () => {
     expect(bad.field).toBe('ops[0].name');
   });
 });
+
+describe('long batches (written and sent a chunk of 2048 operations at a time)', () => {
+  const mac = (i: number): string => `02:00:5e:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+  const dst = (i: number): string => `198.19.${i >> 8}.${i & 0xff}`;
+  const adds = (n: number, dev = 'vxlan42'): RtnlOperation[] =>
+    Array.from({ length: n }, (_, i) => ({ op: 'fdb.add', dev, mac: mac(i), dst: dst(i), self: true, state: 'permanent' }) as RtnlOperation);
+  const ours = (): BridgeFdb[] => fdbOf('vxlan42').filter((e) => e.mac.startsWith('02:00:5e:'));
+
+  it('5000 adds with failures in the first and last chunks: one result each, in order, and every other entry made', async () => {
+    const ops = adds(5000);
+    // An entry already there fails with EEXIST wherever it sits; its neighbours go on.
+    await rtnl.fdb.add({ dev: 'vxlan42', mac: mac(10), dst: dst(10) });
+    await rtnl.fdb.add({ dev: 'vxlan42', mac: mac(4500), dst: dst(4500) });
+    const results = await rtnl.batch(ops);
+    expect(results).toHaveLength(5000);
+    const failed = results.flatMap((r, i) => (r.ok ? [] : [i]));
+    expect(failed).toEqual([10, 4500]);
+    expect((results[4500] as { error: NetlinkError }).error.code).toBe('EEXIST');
+    expect((results[4500] as { error: NetlinkError }).error.message).toContain(`add fdb entry ${mac(4500)} dst ${dst(4500)}`);
+    expect(ours()).toHaveLength(5000);
+    const deleted = await rtnl.batch(ops.map((o) => ({ ...o, op: 'fdb.delete' }) as RtnlOperation));
+    expect(deleted.every((r) => r.ok)).toBe(true);
+    expect(ours()).toHaveLength(0);
+  });
+
+  it('a device name missing only in the last chunk fails the batch before the first chunk is sent', async () => {
+    const ops = adds(4100);
+    ops[4099] = { ...ops[4099]!, dev: 'nope1' } as RtnlOperation;
+    const sends = rtnl.conn.counters.sends;
+    const err = (await rtnl.batch(ops).catch((e: unknown) => e)) as NetlinkError;
+    expect(err).toBeInstanceOf(NetlinkError);
+    expect(err.code).toBe('ENODEV');
+    expect(err.field).toBe('ops[4099].dev');
+    // Only the lookups of the two names were sent.
+    expect(rtnl.conn.counters.sends - sends).toBeLessThanOrEqual(2);
+    expect(ours()).toHaveLength(0);
+  });
+});
