@@ -154,8 +154,10 @@ export class Ipvs {
 
   /**
    * Many writes in one go: one buffer, few sendmsg calls, one result per op
-   * in input order. Every op is checked before anything is sent. Edits read
-   * the current state of what they touch once, up front (see ops.ts).
+   * in input order. Every op is checked before anything is sent, and read
+   * only then: changing an op once batch() was called has no effect on a
+   * long batch (and should not be done). Edits read the current state of
+   * what they touch once, up front (see ops.ts).
    */
   batch(ops: readonly IpvsOp[], options: IpvsBatchOptions = {}): Promise<IpvsOpResult[]> {
     return runOps(this.ctx, ops, options);

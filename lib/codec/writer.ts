@@ -38,6 +38,21 @@ export interface WrittenMessage {
   fieldPrefix?: string;
 }
 
+/**
+ * Messages laid out back to back in one buffer, read by position: what
+ * Connection.batch sends. A MessageWriter is one; a long IPVS batch encoded
+ * as it is checked is another, with no object per message (steps.ts).
+ */
+export interface MessageSource {
+  readonly count: number;
+  /** The bytes holding the messages (message i is `lengthOf(i)` bytes at `startOf(i)`). */
+  view(): Buffer;
+  startOf(i: number): number;
+  lengthOf(i: number): number;
+  /** Message i's record (its text, its field names): it may be made on demand, so read it only for an error. */
+  message(i: number): WrittenMessage;
+}
+
 /** Says what a message does; read only when the text is needed (an error), see endLabelled(). */
 export interface MessageLabel {
   readonly what: string;
@@ -86,7 +101,7 @@ export function fieldAt(m: WrittenMessage, offset: number): string | undefined {
   return field === undefined || m.fieldPrefix === undefined ? field : m.fieldPrefix + field;
 }
 
-export class MessageWriter {
+export class MessageWriter implements MessageSource {
   private buf: Buffer;
   private pos = 0;
   private messageStart = -1;
@@ -96,12 +111,35 @@ export class MessageWriter {
   private fieldCount = 0;
   private written: WrittenMessage[] = [];
 
-  constructor(initialSize = 4096) {
+  /**
+   * @param initialSize bytes to start with (the buffer doubles as needed)
+   * @param fieldNames record each attribute's field name (default true). A
+   *   writer whose messages can name their fields again when asked (by being
+   *   written once more) skips them: ~10 array stores per message.
+   */
+  constructor(
+    initialSize = 4096,
+    private readonly fieldNames = true,
+  ) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
   get length(): number {
     return this.pos;
+  }
+
+  // MessageSource: the messages ended with a record (end, endLabelled).
+  get count(): number {
+    return this.written.length;
+  }
+  startOf(i: number): number {
+    return this.written[i]!.start;
+  }
+  lengthOf(i: number): number {
+    return this.written[i]!.length;
+  }
+  message(i: number): WrittenMessage {
+    return this.written[i]!;
   }
 
   /** The messages ended so far, in order. */
@@ -226,7 +264,7 @@ export class MessageWriter {
   private attrHeader(type: number, payload: number, field?: string): number {
     this.reserve(align4(NLA_HDRLEN + payload));
     const at = this.pos;
-    if (field !== undefined) {
+    if (field !== undefined && this.fieldNames) {
       this.fields.offsets[this.fieldCount] = at - this.messageStart;
       this.fields.names[this.fieldCount] = field;
       this.fieldCount++;

@@ -5,7 +5,7 @@
 // objects in C++ (see docs/ARCHITECTURE.md); native code only moves bytes.
 import { Transport } from '../transport/socket.js';
 import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
-import type { MessageWriter } from '../codec/writer.js';
+import type { MessageSource, MessageWriter, WrittenMessage } from '../codec/writer.js';
 import type {
   RequestOptions, BatchOptions, DumpOptions, Decoder, Describe, BatchResult, ConnectionOptions, ConnectionCounters, Call, Pending, Sink,
 } from './requests.js';
@@ -46,6 +46,11 @@ const WINDOW_FORCED = 2048;
 const WINDOW_PLAIN = 128;
 /** Ring slots of the pending table: more than WINDOW_FORCED, so a batch never overflows it. */
 const PENDING_SLOTS = 4096;
+
+/** The message a pending request sent (made on demand by some sources: read it only for an error). */
+function messageOf(p: Pending): WrittenMessage {
+  return p.source.message(p.index);
+}
 
 export class Connection {
   private readonly transport: Transport;
@@ -121,21 +126,21 @@ export class Connection {
   }
 
   /**
-   * Sends every message in `writer`, in as few sendmsg calls as fit, and
-   * resolves with one result per message, in order. Kernel rejections are
-   * results, not exceptions; a timeout or abort rejects the whole call.
+   * Sends every message of `source` (a MessageWriter, usually), in as few
+   * sendmsg calls as fit, and resolves with one result per message, in order.
+   * Kernel rejections are results, not exceptions; a timeout or abort rejects the whole call.
    */
   batch<T = never>(
-    writer: MessageWriter,
+    source: MessageSource,
     options: BatchOptions & { decode?: Decoder<T>; describe?: Describe } = {},
   ): Promise<BatchResult<T>[]> {
-    const messages = writer.messages;
-    const results: BatchResult<T>[] = new Array(messages.length);
-    if (messages.length === 0) return Promise.resolve(results);
-    const bytes = writer.view();
+    const count = source.count;
+    const results: BatchResult<T>[] = new Array(count);
+    if (count === 0) return Promise.resolve(results);
+    const bytes = source.view();
     return new Promise((resolve, reject) => {
       let failed = false;
-      const call = this.startCall(messages.length, options, `${messages[0]!.what}${messages.length > 1 ? ` (+${messages.length - 1} more)` : ''}`, reject, () => resolve(results));
+      const call = this.startCall(count, options, `${source.message(0).what}${count > 1 ? ` (+${count - 1} more)` : ''}`, reject, () => resolve(results));
       const seqs: number[] = [];
       const decode = options.decode as Decoder<unknown> | undefined;
       const describe = options.describe;
@@ -153,7 +158,7 @@ export class Connection {
       };
       const send = async (): Promise<void> => {
         let index = 0;
-        while (index < messages.length && !call.settled) {
+        while (index < count && !call.settled) {
           if (options.stopOnError && index > answered) {
             wanted = index;
             await new Promise<void>((resolve) => (onAnswered = resolve));
@@ -165,28 +170,28 @@ export class Connection {
           if (call.settled) return;
           // One chunk: as many whole messages as fit the send limit and the window.
           const first = index;
-          const from = messages[first]!.start;
+          const from = source.startOf(first);
           let to = from;
           while (
-            index < messages.length &&
-            (index === first || (messages[index]!.start + messages[index]!.length - from <= MAX_SEND_BYTES && index - first < MAX_SEND_MESSAGES)) &&
+            index < count &&
+            (index === first || (source.startOf(index) + source.lengthOf(index) - from <= MAX_SEND_BYTES && index - first < MAX_SEND_MESSAGES)) &&
             index - first < this.window.room
           ) {
-            const m = messages[index]!;
+            const start = source.startOf(index);
             const seq = this.nextSeq();
-            bytes.writeUInt32LE(seq, m.start + 8);
-            bytes.writeUInt32LE(0, m.start + 12);
+            bytes.writeUInt32LE(seq, start + 8);
+            bytes.writeUInt32LE(0, start + 12);
             seqs[index] = seq;
-            this.pending.add({ seq, call, message: m, index, decode, describe, replies: undefined, interrupted: false, sink, dump: false });
+            this.pending.add({ seq, call, source, index, decode, describe, replies: undefined, interrupted: false, sink, dump: false });
             this.ackOrder.push(seq);
-            to = m.start + m.length;
+            to = start + source.lengthOf(index);
             index++;
           }
           this.window.take(index - first);
           this.counters.sends++;
           this.counters.messages += index - first;
           try {
-            this.transport.send(bytes.subarray(from, to), messages[first]!);
+            this.transport.send(bytes.subarray(from, to), { get what() { return source.message(first).what; } });
           } catch (err) {
             for (let i = first; i < index; i++) this.finish(seqs[i]!, err as Error);
             failed = true;
@@ -194,8 +199,8 @@ export class Connection {
           if (options.stopOnError && failed) break;
         }
         // Whatever was never sent is reported as skipped.
-        for (let i = index; i < messages.length; i++) {
-          results[i] = { ok: false, skipped: true, error: new Error(`${messages[i]!.what}: not sent, an earlier operation failed`) };
+        for (let i = index; i < count; i++) {
+          results[i] = { ok: false, skipped: true, error: new Error(`${source.message(i).what}: not sent, an earlier operation failed`) };
           call.remaining--;
         }
         if (call.remaining === 0 && !call.settled) {
@@ -264,7 +269,7 @@ export class Connection {
           }
         },
       };
-      this.pending.add({ seq, call, message, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink, dump: true });
+      this.pending.add({ seq, call, source: writer, index: 0, decode: decode as Decoder<unknown>, describe: options.describe, replies: undefined, interrupted: false, sink, dump: true });
       this.window.take(1);
       this.counters.sends++;
       this.counters.messages++;
@@ -416,7 +421,7 @@ export class Connection {
 
   private reply(p: Pending, msg: Message, truncated: boolean): void {
     if (truncated) {
-      this.finish(msg.seq, new NetlinkError({ errno: 90 /* EMSGSIZE */, operation: p.message.what, reason: 'a reply did not fit the receive buffer (MSG_TRUNC)' }));
+      this.finish(msg.seq, new NetlinkError({ errno: 90 /* EMSGSIZE */, operation: messageOf(p).what, reason: 'a reply did not fit the receive buffer (MSG_TRUNC)' }));
       return;
     }
     switch (msg.type) {
@@ -452,7 +457,7 @@ export class Connection {
       if (p === undefined) continue;
       this.finish(older, new NetlinkError({
         errno: 4, // EINTR
-        operation: p.message.what,
+        operation: messageOf(p).what,
         reason: 'no acknowledgement, though a later request got one: the kernel sends none when an operation returns EINTR (or the ack was lost to a full receive buffer); it may have taken effect',
       }));
     }
@@ -460,7 +465,7 @@ export class Connection {
 
   /** Builds the NetlinkError for an NLMSG_ERROR / NLMSG_DONE, with extack and the field it points at. */
   private kernelError(p: Pending, msg: Message, errno: number, isAck: boolean): NetlinkError {
-    return kernelError(msg, errno, isAck, p.message, p.describe?.(-Math.abs(errno), p.message.what, p.index));
+    return kernelError(msg, errno, isAck, messageOf(p), p.describe?.(-Math.abs(errno), messageOf(p).what, p.index));
   }
 
   private onSocketError(errno: number): void {
@@ -471,7 +476,7 @@ export class Connection {
     if (this.overrun) this.overrun();
     for (const p of this.pending.all()) {
       if (p.seq === this.dumps.running && errno === 105) continue;
-      this.finish(p.seq, new NetlinkError({ errno, operation: p.message.what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
+      this.finish(p.seq, new NetlinkError({ errno, operation: messageOf(p).what, syscall: 'recvmsg', reason: errno === 105 ? 'the receive buffer overran and the kernel dropped replies (ENOBUFS)' : undefined }));
     }
   }
 
@@ -479,7 +484,7 @@ export class Connection {
   close(): void {
     if (this.transport.isClosed) return;
     for (const p of this.pending.all()) {
-      this.finish(p.seq, new SocketClosedError(p.message.what));
+      this.finish(p.seq, new SocketClosedError(messageOf(p).what));
     }
     this.window.wakeAll();
     this.ackOrder.clear();

@@ -2,7 +2,7 @@
 // options and results, the counters, and the records kept per call and per
 // message while it is in flight (connection.ts).
 import type { TransportOptions } from '../transport/socket.js';
-import type { WrittenMessage } from '../codec/writer.js';
+import type { MessageSource } from '../codec/writer.js';
 import type { Message } from './message.js';
 
 export interface RequestOptions {
@@ -74,8 +74,9 @@ export interface Call {
 export interface Pending {
   readonly seq: number;
   call: Call;
-  message: WrittenMessage;
-  /** The message's position in its writer. */
+  /** What sent the message: its message(index) says what it does, for an error. */
+  source: MessageSource;
+  /** The message's position in its source. */
   index: number;
   decode?: Decoder<unknown>;
   describe?: Describe;

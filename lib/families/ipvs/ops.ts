@@ -1,18 +1,19 @@
 // Every IPVS write, alone or thousands at once. Ops are checked first
 // (steps.ts: a bad one throws a ValidationError and nothing is sent), edits
 // are merged with the current state (edits.ts), then the messages are encoded
-// and sent in chunks of a few thousand (one Connection.batch each: few
+// (a long plain batch's as its ops are checked: EncodedOps in steps.ts) and
+// sent in chunks of a few thousand (one Connection.batch each: few
 // sendmsg calls, one ack per op, results in order), so a 50k-op batch never
 // blocks the event loop for long.
 import { MessageWriter } from '../../codec/writer.js';
-import type { BatchOptions, RequestOptions } from '../../protocol/connection.js';
+import type { BatchOptions, BatchResult, RequestOptions } from '../../protocol/connection.js';
 import { IPVS_CMD_FLUSH } from '../../uapi/ip_vs.js';
 import type { IpvsFamily } from './family.js';
-import { beginIpvs, compareService, decodeService, writeGetService, writeServiceNest } from './service.js';
-import { compareDestination, dumpDestinations, writeDestinationNest } from './destination.js';
+import { compareService, decodeService, writeGetService } from './service.js';
+import { compareDestination, dumpDestinations } from './destination.js';
 import { loadState, resolveEdits } from './edits.js';
 import type { DumpPool } from './snapshot.js';
-import { checkOps, describeError, isEdit, needsReadBack, type Step } from './steps.js';
+import { checkOps, describeError, isEdit, needsReadBack, writeStepMessage, type CheckedBatch, type EncodedOps, type Step } from './steps.js';
 import type { DestinationSpec, ServiceKey, ServiceSpec } from './types.js';
 import { IpvsReadBackError, type ServiceId, type WriteChecks } from './validate.js';
 import { destinationText } from './validate-destination.js';
@@ -55,20 +56,9 @@ export interface IpvsContext {
 }
 
 // Ops encoded and sent per Connection.batch: the ack window, so a chunk goes
-
 // out in one go, and the event loop runs between chunks.
 const CHUNK = 2048;
 const OK: IpvsOpResult = Object.freeze({ ok: true });
-
-/** One step's message; its fields are named "service.…" / "destination.…" under the step's prefix ("ops[7]."). */
-function writeStep(w: MessageWriter, familyId: number, step: Step): void {
-  beginIpvs(w, familyId, step.cmd);
-  if (step.fullService) writeServiceNest(w, step.fullService, 'service');
-  else if (step.service) writeServiceNest(w, step.service, 'service');
-  if (step.fullDest) writeDestinationNest(w, step.fullDest, 'destination');
-  else if (step.dest) writeDestinationNest(w, step.dest, 'destination');
-  w.endLabelled(step);
-}
 
 /**
  * Runs `ops` in order; one result per op. Throws (before sending anything) a
@@ -82,30 +72,68 @@ export async function runOps(ctx: IpvsContext, ops: readonly IpvsOp[], options: 
   const kept = batch.kept;
   if (kept?.some(isEdit)) resolveEdits(kept, ops, await loadState(ctx, familyId, kept, options), options);
 
-  // With stopOnError nothing goes past the first op already known to fail.
-  const firstLocal = options.stopOnError && kept ? kept.findIndex((s) => s.local) : -1;
-  const last = firstLocal >= 0 ? firstLocal : batch.length;
+  const results = batch.encoded
+    ? await sendEncoded(ctx, batch, batch.encoded, familyId, options)
+    : await sendSteps(ctx, kept!, familyId, options);
+  // Without kept steps nothing needs a read-back (checkOps keeps them when something does).
+  if (options.readBack !== false && kept) await readBack(ctx, familyId, kept, results, options);
+  return results;
+}
+
+/** What a result of Connection.batch means for its op. */
+function resultOf(r: BatchResult<never>): IpvsOpResult {
+  return r.ok ? OK : r.skipped ? { ok: false, error: r.error, skipped: true } : { ok: false, error: r.error };
+}
+
+/** A long plain batch: its messages, encoded as they were checked, a chunk per Connection.batch. */
+async function sendEncoded(ctx: IpvsContext, batch: CheckedBatch, encoded: EncodedOps, familyId: number, options: IpvsBatchOptions): Promise<IpvsOpResult[]> {
   const results: IpvsOpResult[] = new Array(batch.length);
+  const stepAt = (i: number): Step => batch.at(i);
+  let failed = false;
+  let from = 0;
+  for (; from < batch.length && !(failed && options.stopOnError); from += CHUNK) {
+    const to = Math.min(batch.length, from + CHUNK);
+    const first = from;
+    const replies = await ctx.family.conn.batch(encoded.chunk(from, to, familyId, stepAt), {
+      signal: options.signal,
+      timeout: options.timeout,
+      stopOnError: options.stopOnError,
+      describe: (errno, _what, k) => describeError(stepAt(first + k), errno),
+    });
+    for (let k = 0; k < replies.length; k++) {
+      results[from + k] = resultOf(replies[k]!);
+      if (!replies[k]!.ok) failed = true;
+    }
+  }
+  // Chunks never sent (stopOnError, after a failure).
+  for (let i = from; i < batch.length; i++) results[i] = { ok: false, skipped: true, error: new Error(`${textOf(batch, i)}: not sent, an earlier operation failed`) };
+  return results;
+}
+
+/** What op `i` does, for an error; an op the caller broke since it was checked is named by its place. */
+function textOf(batch: CheckedBatch, i: number): string {
+  const step = batch.at(i);
+  return step.local ? `ops[${i}]` : step.what;
+}
+
+/** Kept steps (edits, read-backs, short batches): written a chunk at a time, local failures reported in place. */
+async function sendSteps(ctx: IpvsContext, kept: Step[], familyId: number, options: IpvsBatchOptions): Promise<IpvsOpResult[]> {
+  // With stopOnError nothing goes past the first op already known to fail.
+  const firstLocal = options.stopOnError ? kept.findIndex((s) => s.local) : -1;
+  const last = firstLocal >= 0 ? firstLocal : kept.length;
+  const results: IpvsOpResult[] = new Array(kept.length);
   let failed = false;
   // One buffer for every chunk: each chunk is answered before the next is written.
   const w = new MessageWriter(Math.max(256, Math.min(last, CHUNK) * 160));
   for (let from = 0; from < last && !(failed && options.stopOnError); from += CHUNK) {
     const to = Math.min(last, from + CHUNK);
     w.reset();
-    batch.resume();
     const sent: Step[] = [];
     for (let i = from; i < to; i++) {
-      const step = batch.at(i);
-      if (step.local) {
-        // Kept steps' local errors are reported below; a remade step's (the caller changed the op meanwhile) here.
-        if (!kept) {
-          results[i] = { ok: false, error: step.local };
-          failed = true;
-          if (options.stopOnError) break;
-        }
-        continue;
-      }
-      writeStep(w, familyId, step);
+      const step = kept[i]!;
+      if (step.local) continue; // reported below
+      writeStepMessage(w, familyId, step);
+      w.endLabelled(step);
       sent.push(step);
     }
     if (sent.length === 0) continue;
@@ -116,20 +144,17 @@ export async function runOps(ctx: IpvsContext, ops: readonly IpvsOp[], options: 
       describe: (errno, _what, k) => describeError(sent[k]!, errno),
     });
     for (let k = 0; k < sent.length; k++) {
-      const r = replies[k]!;
-      results[opIndex(sent[k]!)] = r.ok ? OK : r.skipped ? { ok: false, error: r.error, skipped: true } : { ok: false, error: r.error };
-      if (!r.ok) failed = true;
+      results[opIndex(sent[k]!)] = resultOf(replies[k]!);
+      if (!replies[k]!.ok) failed = true;
     }
   }
-  for (let i = 0; i < batch.length; i++) {
+  for (let i = 0; i < kept.length; i++) {
     if (results[i] !== undefined) continue;
-    const step = batch.at(i);
+    const step = kept[i]!;
     // A step never sent: its own local error, or skipped after an earlier failure (stopOnError).
     if (step.local && (i < last || (i === firstLocal && !failed))) results[i] = { ok: false, error: step.local };
     else results[i] = { ok: false, skipped: true, error: new Error(`${step.what}: not sent, an earlier operation failed`) };
   }
-  // Without kept steps nothing needs a read-back (checkOps keeps them when something does).
-  if (options.readBack !== false && kept) await readBack(ctx, familyId, kept, results, options);
   return results;
 }
 

@@ -2,15 +2,15 @@
 // validated before anything is read or sent (a bad op anywhere means a
 // ValidationError and nothing sent), and each step knows its command, its
 // objects and, only when an error asks, its text.
-import type { MessageLabel } from '../../codec/writer.js';
+import { MessageWriter, type MessageLabel, type MessageSource } from '../../codec/writer.js';
 import { NetlinkError, ValidationError, errnoCode, errorUnderField, showValue } from '../../protocol/errors.js';
 import {
   IPVS_CMD_NEW_SERVICE, IPVS_CMD_SET_SERVICE, IPVS_CMD_DEL_SERVICE, IPVS_CMD_NEW_DEST, IPVS_CMD_SET_DEST,
   IPVS_CMD_DEL_DEST, IPVS_CMD_ZERO, IPVS_CMD_FLUSH,
 } from '../../uapi/ip_vs.js';
 import type { IpvsOp } from './ops.js';
-import { serviceNeedsReadBack } from './service.js';
-import { destinationNeedsReadBack } from './destination.js';
+import { beginIpvs, serviceNeedsReadBack, writeServiceNest } from './service.js';
+import { destinationNeedsReadBack, writeDestinationNest } from './destination.js';
 import { ServiceIds, resolveService, type ResolvedService, type ServiceId, type WriteChecks } from './validate.js';
 import { destinationId, resolveDestination, type DestinationId, type ResolvedDestination } from './validate-destination.js';
 
@@ -107,14 +107,14 @@ const CHECK_SLICE = 4096;
 const KEEP_UP_TO = 2048;
 
 /**
- * A batch whose ops all passed their checks, and its steps. Edits need every
- * step at once (the state read, and what earlier ops of the batch make), a
- * read-back needs the last write of each object, and a short batch loses
- * nothing by keeping them. A long batch of plain adds and deletes needs none
- * of that: its steps are made again as each chunk is written, from ops
- * already checked, so none outlives V8's young generation. Kept, each step
- * is copied by every scavenge until promoted: most of the GC time of a
- * 50k-op create under UML.
+ * A batch whose ops all passed their checks. Edits need every step at once
+ * (the state read, and what earlier ops of the batch make), a read-back needs
+ * the last write of each object, and a short batch loses nothing by keeping
+ * them: those keep their steps (`kept`). A long batch of plain adds and
+ * deletes needs none of that: each op is encoded as it is checked
+ * (`encoded`), and its step is dropped. Kept, each step is copied by every
+ * scavenge until promoted, and writing it later made it a second time: under
+ * UML that was most of a 50k-op create's JS time.
  */
 export class CheckedBatch {
   constructor(
@@ -124,15 +124,22 @@ export class CheckedBatch {
     private readonly ids: ServiceIds,
     /** Every step, when kept; see above. */
     readonly kept: Step[] | undefined,
+    /** Every op's message, when the steps are not kept. */
+    readonly encoded: EncodedOps | undefined,
   ) {}
 
   get length(): number {
     return this.ops.length;
   }
 
-  /** Step `i`: kept, or made again. Ops the caller changed since the check get their error as a local one. */
+  /**
+   * Step `i`: kept, or made again from the op (for an error's text and field
+   * names only: what was sent is what was checked). An op the caller has
+   * since broken gives a step with that error as its local one.
+   */
   at(i: number): Step {
     if (this.kept !== undefined) return this.kept[i]!;
+    this.ids.forgetLast();
     try {
       return checkOp(this.ops[i]!, this.single ? -1 : i, this.checks, this.ids);
     } catch (err) {
@@ -141,11 +148,73 @@ export class CheckedBatch {
       return step;
     }
   }
+}
 
-  /** Call before a run of at(): the caller may have changed a key object while we awaited. */
-  resume(): void {
-    this.ids.forgetLast();
+/** Initial room per encoded op: an add of a service or destination with IPv6 addresses takes about 150 bytes. */
+const ENCODED_OP_BYTES = 160;
+
+/**
+ * The messages of a long plain batch, one per op, written as the ops are
+ * checked: one buffer, the offset of each message, no field names and no
+ * object per op. The family id is not known while checking (nothing is sent
+ * until every op passed), so chunk() writes it into each message's type.
+ */
+export class EncodedOps {
+  private readonly w: MessageWriter;
+  /** starts[i]: where op i's message begins; starts[count]: the end of the last. */
+  private starts: Int32Array;
+  private count = 0;
+
+  constructor(ops: number) {
+    this.w = new MessageWriter(Math.max(4096, ops * ENCODED_OP_BYTES), false);
+    this.starts = new Int32Array(ops + 1);
   }
+
+  add(step: Step): void {
+    if (this.count + 1 >= this.starts.length) this.starts = grownInt32(this.starts);
+    this.starts[this.count] = this.w.length;
+    writeStepMessage(this.w, 0, step);
+    this.w.endUnrecorded();
+    this.count++;
+    this.starts[this.count] = this.w.length;
+  }
+
+  /**
+   * Ops [from, to) as messages for Connection.batch, with `familyId` in their
+   * type. `stepAt` makes an op's step again when its record is asked for (an error).
+   */
+  chunk(from: number, to: number, familyId: number, stepAt: (i: number) => Step): MessageSource {
+    const bytes = this.w.view();
+    const starts = this.starts;
+    for (let i = from; i < to; i++) bytes.writeUInt16LE(familyId, starts[i]! + 4);
+    return {
+      count: to - from,
+      view: () => bytes,
+      startOf: (k) => starts[from + k]!,
+      lengthOf: (k) => starts[from + k + 1]! - starts[from + k]!,
+      message: (k) => {
+        // Written once more, alone, with its field names: the same bytes, so the kernel's offsets name the same fields.
+        const one = new MessageWriter(256);
+        writeStepMessage(one, familyId, stepAt(from + k));
+        return one.endLabelled(stepAt(from + k));
+      },
+    };
+  }
+}
+
+function grownInt32(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** One step's message, not ended; its fields are named "service.…" / "destination.…" (under the step's prefix, "ops[7]."). */
+export function writeStepMessage(w: MessageWriter, familyId: number, step: Step): void {
+  beginIpvs(w, familyId, step.cmd);
+  if (step.fullService) writeServiceNest(w, step.fullService, 'service');
+  else if (step.service) writeServiceNest(w, step.service, 'service');
+  if (step.fullDest) writeDestinationNest(w, step.fullDest, 'destination');
+  else if (step.dest) writeDestinationNest(w, step.dest, 'destination');
 }
 
 /**
@@ -157,7 +226,7 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
   if (!Array.isArray(ops)) throw new ValidationError('ops', 'an array of operations');
   const ids = new ServiceIds();
   let kept = keep || ops.length <= KEEP_UP_TO ? new Array<Step>(ops.length) : undefined;
-  let needAll = false;
+  let encoded = kept === undefined ? new EncodedOps(ops.length) : undefined;
   for (let i = 0; i < ops.length; i++) {
     // Let the event loop run between slices: checking 50k ops in one go blocked it for ~1 s under UML.
     if (i > 0 && i % CHECK_SLICE === 0) {
@@ -172,17 +241,16 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
       throw single ? err : errorUnderField(err, `ops[${i}]`);
     }
     if (kept !== undefined) kept[i] = step;
-    else if (isEdit(step) || needsReadBack(step)) needAll = true;
+    else if (encoded !== undefined && (isEdit(step) || needsReadBack(step))) encoded = undefined;
+    else encoded?.add(step);
   }
-  const batch = new CheckedBatch(ops, single, checks, ids, kept);
-  if (kept === undefined && needAll) {
+  if (kept === undefined && encoded === undefined) {
     // A long batch with edits or risky writes after all: make every step again, and keep them.
-    batch.resume();
+    const remade = new CheckedBatch(ops, single, checks, ids, undefined, undefined);
     kept = new Array<Step>(ops.length);
-    for (let i = 0; i < ops.length; i++) kept[i] = batch.at(i);
-    return new CheckedBatch(ops, single, checks, ids, kept);
+    for (let i = 0; i < ops.length; i++) kept[i] = remade.at(i);
   }
-  return batch;
+  return new CheckedBatch(ops, single, checks, ids, kept, encoded);
 }
 
 /** A write the kernel may have trimmed silently (attributes an old kernel ignores): read it back. */
