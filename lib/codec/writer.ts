@@ -111,17 +111,18 @@ export class MessageWriter implements MessageSource {
   private fieldCount = 0;
   private written: WrittenMessage[] = [];
 
+  /** Records each attribute's field name; see the constructor. */
+  private readonly fieldNames: boolean;
+
   /**
    * @param initialSize bytes to start with (the buffer doubles as needed)
-   * @param fieldNames record each attribute's field name (default true). A
-   *   writer whose messages can name their fields again when asked (by being
-   *   written once more) skips them: ~10 array stores per message.
+   * @param options.fieldNames record each attribute's field name (default
+   *   true). A writer whose messages can name their fields again when asked
+   *   (by being written once more) skips them: ~10 array stores per message.
    */
-  constructor(
-    initialSize = 4096,
-    private readonly fieldNames = true,
-  ) {
+  constructor(initialSize = 4096, options: { fieldNames?: boolean } = {}) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.fieldNames = options.fieldNames ?? true;
   }
 
   get length(): number {

@@ -1,7 +1,7 @@
 // The attribute codec and address formatting, without a kernel.
 import { describe, it, expect } from 'vitest';
 import { isIPv6 } from 'node:net';
-import { MessageWriter } from '../../lib/codec/writer.js';
+import { MessageWriter, fieldsOf } from '../../lib/codec/writer.js';
 import { AttrTable } from '../../lib/codec/reader.js';
 import { ipToBytes, bytesToIp, macToBytes, bytesToMac, ipFamily } from '../../lib/codec/address.js';
 import { forEachMessage } from '../../lib/protocol/message.js';
@@ -52,6 +52,26 @@ describe('MessageWriter and AttrTable', () => {
     const seen: number[] = [];
     forEachMessage(w.view(), (msg) => seen.push(new AttrTable(msg.buf, msg.offset, msg.end).u32(1)!));
     expect(seen).toEqual([0, 1, 2]);
+  });
+
+  it('as a MessageSource: messages by position; without field names or records, the same bytes', () => {
+    const named = new MessageWriter();
+    const bare = new MessageWriter(64, { fieldNames: false });
+    for (const w of [named, bare]) {
+      for (let i = 0; i < 3; i++) {
+        w.begin(16, 1).attrU32(1, i, 'id').attrIp(2, `192.0.2.${i}`, 'dst');
+        if (w === named) w.end(`m${i}`);
+        else w.endUnrecorded();
+      }
+    }
+    expect(bare.view()).toEqual(named.view());
+    expect(named.count).toBe(3);
+    expect(bare.count).toBe(0); // unrecorded: read by offset (EncodedOps keeps them)
+    expect([named.startOf(1), named.lengthOf(1)]).toEqual([named.lengthOf(0), named.lengthOf(1)]);
+    expect(named.message(2).what).toBe('m2');
+    expect(fieldsOf(named.message(0))).toEqual([{ offset: 16, field: 'id' }, { offset: 24, field: 'dst' }]);
+    bare.begin(16, 1).attrU32(1, 9, 'id');
+    expect(fieldsOf(bare.end('named late'))).toEqual([]);
   });
 
   it('rejects attributes that overrun their container with a DecodeError', () => {

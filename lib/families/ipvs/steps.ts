@@ -166,7 +166,7 @@ export class EncodedOps {
   private count = 0;
 
   constructor(ops: number) {
-    this.w = new MessageWriter(Math.max(4096, ops * ENCODED_OP_BYTES), false);
+    this.w = new MessageWriter(Math.max(4096, ops * ENCODED_OP_BYTES), { fieldNames: false });
     this.starts = new Int32Array(ops + 1);
   }
 
@@ -194,9 +194,12 @@ export class EncodedOps {
       lengthOf: (k) => starts[from + k + 1]! - starts[from + k]!,
       message: (k) => {
         // Written once more, alone, with its field names: the same bytes, so the kernel's offsets name the same fields.
+        const step = stepAt(from + k);
         const one = new MessageWriter(256);
-        writeStepMessage(one, familyId, stepAt(from + k));
-        return one.endLabelled(stepAt(from + k));
+        // An op the caller broke after it was checked (and sent as checked) is named by its place.
+        if (step.local) return one.begin(0, 0).end(`ops[${from + k}]`);
+        writeStepMessage(one, familyId, step);
+        return one.endLabelled(step);
       },
     };
   }
