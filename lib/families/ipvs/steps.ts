@@ -161,8 +161,8 @@ const ENCODED_OP_BYTES = 160;
  */
 export class EncodedOps {
   private readonly w: MessageWriter;
-  /** starts[i]: where op i's message begins; starts[count]: the end of the last. */
-  private starts: Int32Array;
+  /** starts[i]: where op i's message begins; starts[count]: the end of the last. Sized for every op of the batch. */
+  private readonly starts: Int32Array;
   private count = 0;
 
   constructor(ops: number) {
@@ -170,9 +170,9 @@ export class EncodedOps {
     this.starts = new Int32Array(ops + 1);
   }
 
+  /** Op `count`'s message (ops are added in order, each once). */
   add(step: Step): void {
-    if (this.count + 1 >= this.starts.length) this.starts = grownInt32(this.starts);
-    this.starts[this.count] = this.w.length;
+    // starts[count] is already where this message begins: 0, or the end of the one before.
     writeStepMessage(this.w, 0, step);
     this.w.endUnrecorded();
     this.count++;
@@ -203,12 +203,6 @@ export class EncodedOps {
       },
     };
   }
-}
-
-function grownInt32(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** One step's message, not ended; its fields are named "service.…" / "destination.…" (under the step's prefix, "ops[7]."). */
