@@ -9,6 +9,7 @@ import { MessageWriter } from '../../codec/writer.js';
 import type { BulkDump } from '../../protocol/bulk-dump.js';
 import type { Connection, DumpOptions } from '../../protocol/connection.js';
 import { NetlinkError, TimeoutError } from '../../protocol/errors.js';
+import type { Message } from '../../protocol/message.js';
 import { NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST } from '../../uapi/netlink.js';
 import { IPVS_CMD_GET_DEST, IPVS_CMD_GET_SERVICE } from '../../uapi/ip_vs.js';
 import type { IpvsFamily } from './family.js';
@@ -116,25 +117,11 @@ export async function snapshot(family: IpvsFamily, pool: DumpPool, bulk: BulkDum
  * UML). A listing cut by concurrent changes is read again the ordinary way.
  */
 async function servicesInBulk(family: IpvsFamily, familyId: number, bulk: BulkDump, options: DumpOptions): Promise<Service[]> {
-  const what = 'list IPVS services';
   const w = new MessageWriter(64);
   beginIpvs(w, familyId, IPVS_CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP);
   w.endUnrecorded();
-  const services: Service[] = [];
-  let interrupted = false;
-  let failure: Error | undefined;
-  await bulk.run(w.view(), () => what, {
-    message(_, msg) {
-      if (msg.flags & NLM_F_DUMP_INTR) interrupted = true;
-      const s = decodeService(msg);
-      if (s !== undefined) services.push(s);
-    },
-    error(_, errno) {
-      failure ??= new NetlinkError({ errno, operation: what });
-    },
-  }, options);
-  if (failure) throw failure;
-  return interrupted ? listServices(family.conn, familyId, options) : services;
+  const { lists, interrupted } = await listInBulk(bulk, w.view(), 1, () => 'list IPVS services', (_, msg) => decodeService(msg), options);
+  return interrupted.size > 0 ? listServices(family.conn, familyId, options) : lists[0]!;
 }
 
 /** Every service's GET_DEST dump through the bulk channel; a listing cut by concurrent changes is read again the ordinary way (which retries). */
@@ -147,20 +134,37 @@ async function destinationsInBulk(family: IpvsFamily, familyId: number, bulk: Bu
     w.endUnrecorded();
   }
   const what = (i: number): string => `list destinations of service ${serviceKeyText(services[i]!)}`;
-  const lists: Destination[][] = services.map(() => []);
+  const { lists, interrupted } = await listInBulk(bulk, w.view(), services.length, what, (i, msg) => decodeDestination(msg, services[i]!.family), options);
+  for (const i of interrupted) lists[i] = await dumpDestinations(family.conn, familyId, serviceIdOf(services[i]!), options);
+  return lists;
+}
+
+/**
+ * Runs `count` dump requests on the bulk channel. Request i's replies,
+ * decoded, are lists[i]; `interrupted` names the requests whose listing was
+ * cut by concurrent changes (NLM_F_DUMP_INTR). A refused request throws.
+ */
+async function listInBulk<T>(
+  bulk: BulkDump,
+  requests: Buffer,
+  count: number,
+  what: (i: number) => string,
+  decode: (i: number, msg: Message) => T | undefined,
+  options: DumpOptions,
+): Promise<{ lists: T[][]; interrupted: Set<number> }> {
+  const lists: T[][] = Array.from({ length: count }, () => []);
   const interrupted = new Set<number>();
   let failure: Error | undefined;
-  await bulk.run(w.view(), what, {
+  await bulk.run(requests, what, {
     message(i, msg) {
       if (msg.flags & NLM_F_DUMP_INTR) interrupted.add(i);
-      const d = decodeDestination(msg, services[i]!.family);
-      if (d !== undefined) lists[i]!.push(d);
+      const item = decode(i, msg);
+      if (item !== undefined) lists[i]!.push(item);
     },
     error(i, errno) {
       failure ??= new NetlinkError({ errno, operation: what(i) });
     },
   }, options);
   if (failure) throw failure;
-  for (const i of interrupted) lists[i] = await dumpDestinations(family.conn, familyId, serviceIdOf(services[i]!), options);
-  return lists;
+  return { lists, interrupted };
 }
