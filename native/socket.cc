@@ -62,6 +62,7 @@ void PutU32(std::vector<uint8_t>& out, uint32_t value) {
 Napi::Function Socket::Init(Napi::Env env) {
   Napi::Function cls = DefineClass(env, "NativeSocket", {
       InstanceMethod("send", &Socket::Send),
+      InstanceMethod("receive", &Socket::Receive),
       InstanceMethod("close", &Socket::Close),
       InstanceMethod("ref", &Socket::Ref),
       InstanceMethod("unref", &Socket::Unref),
@@ -128,17 +129,19 @@ void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
     // signals ENOBUFS (a pending sk_err): reading clears it and reports it,
     // so restart polling and drain; only a persistent error stops us.
     self->watch_.Resume();
-    int err = self->Drain();
+    int err = self->Fill();
+    if (!self->out_.empty() || err != 0) self->Deliver(err);
     if (err != 0 && err != ENOBUFS) self->watch_.Pause();
     return;
   }
-  self->Drain();
+  int err = self->Fill();
+  if (!self->out_.empty() || err != 0) self->Deliver(err);
 }
 
-// Reads whatever is queued (bounded per turn), keeps only datagrams from the
-// kernel (port id 0), frames them as [u32 length][u32 flags][bytes] and hands
-// the lot to JS in one call.
-int Socket::Drain() {
+// Reads whatever is queued (bounded per turn) into out_, keeping only
+// datagrams from the kernel (port id 0), each framed as [u32 length][u32
+// flags][bytes].
+int Socket::Fill() {
   if (slots_.empty()) slots_.resize(kSlotSize * kSlots);
   out_.clear();
   mmsghdr msgs[kSlots];
@@ -188,7 +191,6 @@ int Socket::Drain() {
     // request, one ack); epoll is level-triggered, so later datagrams wake us.
     if (n < static_cast<int>(kSlots)) break;
   }
-  if (!out_.empty() || error != 0) Deliver(error);
   return error;
 }
 
@@ -224,6 +226,24 @@ Napi::Value Socket::Send(const Napi::CallbackInfo& info) {
     sent = sendto(fd_, data.Data(), data.ByteLength(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel));
   } while (sent < 0 && errno == EINTR);
   return Napi::Number::New(env, sent < 0 ? -errno : static_cast<double>(sent));
+}
+
+// receive() -> the framed datagrams queued now, null when there are none, or
+// [frames | null, errno] when reading hit a socket error. The kernel runs a
+// netlink request inside the sendmsg that carries it, so right after send()
+// its answer is usually queued: reading it here, without waiting for the
+// event loop's poll, saves an epoll wait and a loop turn per request.
+Napi::Value Socket::Receive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (fd_ < 0) return env.Null();
+  int err = Fill();
+  Napi::Value frames = out_.empty() ? env.Null() : Napi::Buffer<uint8_t>::Copy(env, out_.data(), out_.size()).As<Napi::Value>();
+  out_.clear();
+  if (err == 0) return frames;
+  Napi::Array both = Napi::Array::New(env, 2);
+  both.Set(0u, frames);
+  both.Set(1u, Napi::Number::New(env, err));
+  return both;
 }
 
 Napi::Value Socket::Close(const Napi::CallbackInfo& info) {

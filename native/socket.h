@@ -1,6 +1,6 @@
 // A netlink socket owned by native code: opening (optionally inside another
-// network namespace), batched sends, and a non-blocking receive loop driven by
-// a uv_poll handle on the event loop. Everything protocol-level (sequence
+// network namespace), batched sends, and non-blocking receives: driven by a
+// uv_poll handle on the event loop, or called from JS right after a send. Everything protocol-level (sequence
 // numbers, acks, dumps, attributes) lives in TypeScript: this class only moves
 // bytes, and crosses into JS once per batch of datagrams.
 #pragma once
@@ -25,6 +25,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
 
  private:
   Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Receive(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
@@ -37,8 +38,8 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::Value GetDropped(const Napi::CallbackInfo& info);
 
   static void OnReadable(uv_poll_t* handle, int status, int events);
-  // Reads what is queued and hands it to JS; returns the socket error seen, or 0.
-  int Drain();
+  // Reads what is queued into out_; returns the socket error seen, or 0.
+  int Fill();
   void Deliver(int error);
 
   int fd_ = -1;

@@ -196,6 +196,10 @@ export class Connection {
             for (let i = first; i < index; i++) this.finish(seqs[i]!, err as Error);
             failed = true;
           }
+          // The kernel ran these inside the sendmsg: take the acks now rather
+          // than after an epoll wait and a loop turn. (A dump's parts are left
+          // to the loop, so a long dump can still be interleaved and aborted.)
+          this.transport.receiveNow();
           if (options.stopOnError && failed) break;
         }
         // Whatever was never sent is reported as skipped.

@@ -10,6 +10,11 @@ export type BatchCallback = (batch: Buffer | null, errno: number) => void;
 export interface NativeSocket {
   /** One sendmsg of a buffer holding any number of netlink messages; bytes sent or -errno. */
   send(data: Uint8Array): number;
+  /**
+   * Reads what is queued now, without waiting: framed datagrams (as for the
+   * batch callback), null when none, or [frames | null, errno] after a socket error.
+   */
+  receive(): Buffer | null | [Buffer | null, number];
   close(): void;
   /** Keep the process alive while requests wait (uv_ref) / stop doing so. */
   ref(): void;

@@ -85,6 +85,52 @@ describe('batches', () => {
   });
 });
 
+describe('answers read right after the send', () => {
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('a request settles without waiting for a turn of the event loop', async () => {
+    await nextTurn(); // a fresh turn: the per-turn allowance is whole
+    let turned = false;
+    setImmediate(() => (turned = true));
+    expect((await rtnl.links.get('lo')).index).toBe(1);
+    await rtnl.links.create({ kind: 'bridge', name: 'eager0' });
+    await rtnl.links.delete('eager0');
+    expect(turned).toBe(false);
+  });
+
+  it('a caller awaiting request after request still lets the event loop turn', async () => {
+    let turns = 0;
+    let running = true;
+    const spin = (): void => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    for (let i = 0; i < 1000; i++) expect((await rtnl.links.get('lo')).index).toBe(1);
+    running = false;
+    // One turn at least per 64 answers taken at once (EAGER_PER_TURN).
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(1000 / 65));
+  });
+
+  // The requests' reads take the dump's parts too (a read lets the kernel
+  // fill the next part): the dump must still come out whole and in order.
+  it('a dump running among requests read at once comes out whole', async () => {
+    let stop = false;
+    let requests = 0;
+    const loop = (async () => {
+      while (!stop) {
+        await rtnl.links.get('lo');
+        requests++;
+      }
+    })();
+    const links = await rtnl.links.list({ skipStats: true });
+    stop = true;
+    await loop;
+    expect(links.map((l) => l.name).sort()).toEqual(ipJson<Array<{ ifname: string }>>(ns, 'link', 'show').map((l) => l.ifname).sort());
+    expect(requests).toBeGreaterThan(0);
+  });
+});
+
 describe('dumps', () => {
   it('never return an interrupted dump as complete', async () => {
     // 400 links make a dump of many datagrams; a concurrent writer changes the
