@@ -30,6 +30,8 @@ export interface TransportHandlers {
 const DEFAULT_RECEIVE_BUFFER = 32 << 20;
 /** Sends whose answers may be read at once, between two turns of the event loop (see receiveNow). */
 const EAGER_PER_TURN = 64;
+/** Milliseconds from the first such read of a turn after which the rest wait for the loop. */
+const EAGER_MS_PER_TURN = 1;
 const NETNS_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
 
 /** Turns the `netns` option into a path, rejecting names that could escape /run/netns. */
@@ -58,6 +60,7 @@ export class Transport {
   private readonly handlers: TransportHandlers;
   private eagerLeft = EAGER_PER_TURN;
   private turnPending = false;
+  private turnStarted = 0;
   private delivering = false;
   private readonly newTurn = (): void => {
     this.turnPending = false;
@@ -110,15 +113,21 @@ export class Transport {
   receiveNow(): void {
     // Answers taken here settle promises without an event-loop turn, so a
     // caller awaiting request after request would starve timers and other
-    // I/O. After EAGER_PER_TURN of them, answers wait for the loop's poll.
-    // Nor inside a delivery (a handler that sends): what this read would
-    // return must not be handled before the rest of the batch in hand.
+    // I/O. Per turn, after EAGER_PER_TURN of them or EAGER_MS_PER_TURN of
+    // work (requests such as a link delete take milliseconds in the kernel),
+    // answers wait for the loop's poll. Nor inside a delivery (a handler that
+    // sends): what this read returns must not be handled before the rest of
+    // the batch in hand.
     if (this.closed || this.eagerLeft === 0 || this.delivering) return;
-    this.eagerLeft--;
+    const now = performance.now();
     if (!this.turnPending) {
       this.turnPending = true;
+      this.turnStarted = now;
       setImmediate(this.newTurn);
+    } else if (now - this.turnStarted > EAGER_MS_PER_TURN) {
+      return;
     }
+    this.eagerLeft--;
     const got = this.socket.receive();
     if (got === null) return;
     try {
