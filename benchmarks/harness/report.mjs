@@ -292,7 +292,7 @@ function document() {
       return missed.length === 0 ? [] : [
         '## Where the missed targets lose their time',
         '',
-        'From each case\'s CPU profile (details under its table). Time waiting for the kernel is the kernel\'s own work, which the floor pays too; the rest is what nl-lvs adds: JS work per message (encoding and checking, decoding into objects, one promise and one event-loop turn per request or batch) and the garbage it leaves, which user-mode Linux makes dearer (every fresh page a fault, every clock read a syscall). The floor is a C program that builds each message in place and reads into one buffer; a library that hands back JS objects per service and destination cannot drop to it, and these lines show by how much each part keeps it away.',
+        'From each case\'s CPU profile (details under its table). Time waiting for the kernel is the kernel\'s own work, which the floor pays too; the rest is what nl-lvs adds: JS work per message (encoding and checking, decoding into objects, one promise per request or batch, an event-loop turn per dump part) and the garbage it leaves, which user-mode Linux makes dearer (every fresh page a fault, every clock read a syscall). The floor is a C program that builds each message in place and reads into one buffer; a library that hands back JS objects per service and destination cannot drop to it, and these lines show by how much each part keeps it away.',
         '',
         ...missed,
         '',
