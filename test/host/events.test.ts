@@ -7,7 +7,7 @@ import { MessageWriter } from '../../lib/codec/writer.js';
 import { writeIfinfomsg } from '../../lib/families/link/common.js';
 import { RTM_NEWLINK, RTM_DELLINK } from '../../lib/uapi/rtnetlink.js';
 import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL } from '../../lib/uapi/netlink.js';
-import { IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND } from '../../lib/uapi/if_link.js';
+import { IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_VXLAN_ID } from '../../lib/uapi/if_link.js';
 import { makeNetns, ipIn, nsExec } from '../helpers/netns.js';
 
 let ns: string;
@@ -39,7 +39,10 @@ async function take(it: AsyncIterator<RtnlEvent>, pred: (e: RtnlEvent) => boolea
   }
 }
 
-function bridges(count: number, prefix: string, del = false): MessageWriter {
+// vxlan links (VNI 10000 + i), not bridges: a namespace left with ~2000
+// bridges held the rtnl lock for ~30 s as it was torn down, and a test file
+// running beside it waited that long for its first link create.
+function vxlans(count: number, prefix: string, del = false): MessageWriter {
   const w = new MessageWriter();
   for (let i = 0; i < count; i++) {
     w.begin(del ? RTM_DELLINK : RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | (del ? 0 : NLM_F_CREATE | NLM_F_EXCL));
@@ -47,7 +50,10 @@ function bridges(count: number, prefix: string, del = false): MessageWriter {
     w.attrString(IFLA_IFNAME, `${prefix}${i}`, 'name');
     if (!del) {
       const info = w.nest(IFLA_LINKINFO);
-      w.attrString(IFLA_INFO_KIND, 'bridge', 'kind');
+      w.attrString(IFLA_INFO_KIND, 'vxlan', 'kind');
+      const data = w.nest(IFLA_INFO_DATA);
+      w.attrU32(IFLA_VXLAN_ID, 10000 + i, 'vxlan.id');
+      w.endNest(data);
       w.endNest(info);
     }
     w.end(`${del ? 'delete' : 'create'} ${prefix}${i}`);
@@ -117,12 +123,12 @@ describe('watch', () => {
     const stream = rtnl.watch({ topics: ['link'], receiveBuffer: 4096 });
     await stream.whenReady();
     const writer = Rtnl.open({ netns: ns });
-    const burst = writer.conn.batch(bridges(2000, 'ob'));
+    const burst = writer.conn.batch(vxlans(2000, 'ob'));
     const overrun = await take(stream, (e) => e.type === 'overrun', 1_000_000);
     expect(overrun.type).toBe('overrun');
     await burst;
     // Keep changing while the resync runs.
-    await writer.conn.batch(bridges(50, "ob", true));
+    await writer.conn.batch(vxlans(50, 'ob', true));
     let resynced: RtnlEvent | undefined;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
