@@ -124,18 +124,13 @@ void Socket::Shutdown() {
 void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<Socket*>(handle->data);
   if (self == nullptr) return;
-  if (status < 0) {
-    // libuv stops the handle on POLLERR. For netlink that is how the kernel
-    // signals ENOBUFS (a pending sk_err): reading clears it and reports it,
-    // so restart polling and drain; only a persistent error stops us.
-    self->watch_.Resume();
-    int err = self->Fill();
-    if (!self->out_.empty() || err != 0) self->Deliver(err);
-    if (err != 0 && err != ENOBUFS) self->watch_.Pause();
-    return;
-  }
+  // libuv stops the handle on POLLERR. For netlink that is how the kernel
+  // signals ENOBUFS (a pending sk_err): reading clears it and reports it, so
+  // restart polling and drain; only a persistent error stops us.
+  if (status < 0) self->watch_.Resume();
   int err = self->Fill();
   if (!self->out_.empty() || err != 0) self->Deliver(err);
+  if (status < 0 && err != 0 && err != ENOBUFS) self->watch_.Pause();
 }
 
 // Reads whatever is queued (bounded per turn) into out_, keeping only

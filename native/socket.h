@@ -1,8 +1,9 @@
 // A netlink socket owned by native code: opening (optionally inside another
-// network namespace), batched sends, and non-blocking receives: driven by a
-// uv_poll handle on the event loop, or called from JS right after a send. Everything protocol-level (sequence
-// numbers, acks, dumps, attributes) lives in TypeScript: this class only moves
-// bytes, and crosses into JS once per batch of datagrams.
+// network namespace), batched sends, and non-blocking receives, driven by a
+// uv_poll handle on the event loop or called from JS right after a send.
+// Everything protocol-level (sequence numbers, acks, dumps, attributes) lives
+// in TypeScript: this class only moves bytes, and crosses into JS once per
+// batch of datagrams.
 #pragma once
 #include <napi.h>
 #include <uv.h>
