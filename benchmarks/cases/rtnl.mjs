@@ -1,7 +1,7 @@
 // rtnetlink cases, on the host kernel: FDB entries on a vxlan device (create,
 // list, delete) and links (veth and vxlan create, dump).
 import { join } from 'node:path';
-import { nlLvs, floor, vishvananda, pyroute2, cli, which } from '../harness/tools.mjs';
+import { nlLvs, floor, jsFloor, vishvananda, pyroute2, cli, which } from '../harness/tools.mjs';
 import { bridgeBatch, ipLinkBatch, writeText, FDB_DEV, FDB_VNI } from '../harness/workload.mjs';
 
 export const SIZES = {
@@ -56,6 +56,7 @@ export function rtnlCases(bench, sizes) {
       pyroute2((p) => ['fdb-add', String(p.fdb)]),
       vishvananda((p) => ['fdb-add', String(p.fdb)]),
       floor('rtnl_floor', (p) => ['fdb-add', String(p.fdb)]),
+      jsFloor((p) => ['fdb-add', '--n', String(p.fdb)]),
     ],
   };
 
@@ -94,6 +95,7 @@ export function rtnlCases(bench, sizes) {
       pyroute2((p) => ['fdb-del', String(p.fdb)]),
       vishvananda((p) => ['fdb-del', String(p.fdb)]),
       floor('rtnl_floor', (p) => ['fdb-del', String(p.fdb)]),
+      jsFloor((p) => ['fdb-del', '--n', String(p.fdb)]),
     ],
   };
 

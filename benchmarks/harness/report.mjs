@@ -114,12 +114,15 @@ const bytes = (n) => (Math.abs(n) >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB`
 const mib = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(kb < 10240 ? 1 : 0) : '—');
 const mark = (met) => (met === undefined ? '—' : met ? '✅ met' : '❌ missed');
 
-function relation(me, s, isFloor) {
+/** How nl-lvs compares with one row: a ratio to a floor (`floorName`), else faster or slower. */
+function relation(me, s, floorName) {
   if (!Number.isFinite(me?.median) || !Number.isFinite(s.median)) return '—';
-  if (isFloor) return `nl-lvs = ${(me.median / s.median).toFixed(2)}× floor`;
+  if (floorName) return `nl-lvs = ${(me.median / s.median).toFixed(2)}× ${floorName}`;
   const x = s.median / me.median;
   return x >= 1 ? `nl-lvs ${x.toFixed(x >= 10 ? 0 : 2)}× faster` : `nl-lvs ${(1 / x).toFixed(2)}× slower`;
 }
+
+const FLOOR_NAMES = { floor: 'floor', 'js-floor': 'JS floor' };
 
 const perSecond = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 
@@ -180,7 +183,7 @@ function caseTable(c) {
     if (s.failed) notes.push(`${s.failed} failed run(s): ${s.problem}`);
     const timedAs = t.timed === 'op' ? 'the call, in-process' : 'whole process';
     lines.push(
-      `| ${t.label} | ${timedAs} | ${fmt(s.median)} ms | ${fmt(s.min)}–${fmt(s.max)} | ${t.id === 'nl-lvs' ? '—' : relation(me, s, t.id === 'floor')} | ${mib(s.rssKb)} | ${notes.join('; ')} |`,
+      `| ${t.label} | ${timedAs} | ${fmt(s.median)} ms | ${fmt(s.min)}–${fmt(s.max)} | ${t.id === 'nl-lvs' ? '—' : relation(me, s, FLOOR_NAMES[t.id])} | ${mib(s.rssKb)} | ${notes.join('; ')} |`,
     );
   }
   for (const sk of c.skipped ?? []) lines.push(`| ${sk.label} | — | — | — | — | — | skipped: ${sk.reason} |`);
@@ -239,9 +242,14 @@ function missedLines(targets) {
     const js = prof.total_ms - prof.idle_ms - prof.gc_ms;
     const top = prof.top.filter((r) => r.fn !== '(garbage collector)').slice(0, 3).map((r) => `\`${r.fn}\` ${fmt(r.self_ms)} ms`).join(', ');
     const floorPart = floor && Number.isFinite(floor.median) ? `; the C floor takes ${fmt(floor.median)} ms for all of it` : '';
+    // The least a Node.js client pays for the same input: what of the gap is Node's own.
+    const jsFloor = stats(c, 'js-floor');
+    const jsPart = jsFloor && Number.isFinite(jsFloor.median) && floor && Number.isFinite(floor.median)
+      ? ` The JS floor, a Node.js client that reads the same op objects, writes the messages by hand and only counts the acks, takes ${fmt(jsFloor.median)} ms: ${(jsFloor.median / floor.median).toFixed(2)}× the C floor, with nl-lvs ${(me.median / jsFloor.median).toFixed(2)}× the JS floor.`
+      : '';
     out.push(
       `- ${c.title}: nl-lvs ${fmt(me.median)} ms${floorPart}. In the profiled run (${fmt(prof.total_ms)} ms sampled, profiler overhead included): ` +
-        `${fmt(prof.idle_ms)} ms waiting for the kernel, ${fmt(prof.gc_ms)} ms garbage collection, ${fmt(js)} ms running JS and native calls (heaviest: ${top}).`,
+        `${fmt(prof.idle_ms)} ms waiting for the kernel, ${fmt(prof.gc_ms)} ms garbage collection, ${fmt(js)} ms running JS and native calls (heaviest: ${top}).` + jsPart,
     );
   }
   // A speed-up over a peer is bounded by the floor's own: say how close to the floor it asks for.
@@ -292,7 +300,7 @@ function document() {
       return missed.length === 0 ? [] : [
         '## Where the missed targets lose their time',
         '',
-        'From each case\'s CPU profile (details under its table). Time waiting for the kernel is the kernel\'s own work, which the floor pays too; the rest is what nl-lvs adds: JS work per message (encoding and checking, decoding into objects, one promise per request or batch, an event-loop turn per dump part) and the garbage it leaves, which user-mode Linux makes dearer (every fresh page a fault, every clock read a syscall). The floor is a C program that builds each message in place and reads into one buffer; a library that hands back JS objects per service and destination cannot drop to it, and these lines show by how much each part keeps it away.',
+        'From each case\'s CPU profile (details under its table). Time waiting for the kernel is the kernel\'s own work, which the floor pays too; the rest is what nl-lvs adds: JS work per message (encoding and checking, decoding into objects, one promise per request or batch, an event-loop turn per dump part) and the garbage it leaves, which user-mode Linux makes dearer (every fresh page a fault, every clock read a syscall). The floor is a C program that builds each message in place and reads into one buffer; a library that hands back JS objects per service and destination cannot drop to it, and these lines show by how much each part keeps it away. Where the case has one, the JS floor says how close Node.js itself can come: what lies between it and nl-lvs is the library\'s own work.',
         '',
         ...missed,
         '',
@@ -312,6 +320,7 @@ function document() {
     '- Libraries (nl-lvs, pyroute2, vishvananda/netlink) and the C floor report the time of the operation itself, measured inside the process after the socket is open and warmed by one request: what a long-running program pays. For the same reason nl-lvs is measured with the JIT warm, as a long-running agent runs (Go and C are compiled ahead of time): the IPVS create in a process that first ran a 2000 × 4 batch in a scratch namespace of its own, the snapshot after one untimed snapshot, the single operation after 600 untimed adds and deletes of other services (after 200, TurboFan was at times still compiling on UML\'s one CPU during the timed calls, which then took 2.4× as long; the first call of the fresh process is shown beside it; this case runs first in the guest, since after the bulk cases its runs were 2–3× slower at times from the guest\'s background work). Under UML a fresh process\'s first 1000 × 4 batches took 1172, 768, 422 and 226 ms: compilation a controller pays once at start-up; `nl-ipvsadm -R` shows the cold cost, start-up included. The FDB cases run after the same operations (10k added, listed and deleted, twice) on a scratch veth, whose address list holds them: on the host that took a 50k add from 424–433 ms cold to 366–374 ms, the process\'s user time from 138–172 to 38–70 ms. Not on a scratch vxlan: after that churn the kernel\'s own work on the timed adds grew (system time 251–287 to 340–384 ms) by more than the warm JIT saved, likely the per-CPU dst cache each vxlan remote allocates. Command-line tools (ipvsadm, bridge, ip, nl-ipvsadm) are timed as whole processes, as scripts and controllers that shell out pay them. Peak RSS is the whole process\'s, from wait4.',
     '- Peers run as their users run them: `ipvsadm -R` with the file on stdin, `bridge -batch FILE`, `ip -batch FILE`, pyroute2 as a Python script with `IPRoute` (one call per object), vishvananda/netlink as a Go program built once with `go build` (package functions, one call per object), each inside the namespace with `ip netns exec`. nl-lvs enters the namespace itself (`netns` option).',
     '- The C floor (benchmarks/floor) builds messages with libnl, sends up to 256 per sendmsg and reads acks and dumps with recvmmsg: roughly what the kernel itself costs.',
+    '- The JS floor (benchmarks/tools/js-floor.mjs; FDB add and delete, IPVS bulk create) is the least a Node.js library can do: it reads the same op objects nl-lvs is given, writes the C floor\'s bytes by hand into one reused buffer, sends them 256 per sendmsg on nl-lvs\'s native socket, and only counts the acks (no validation, no result per operation, no error texts). Warmed as nl-lvs is. Its distance to the C floor is Node\'s own; nl-lvs\'s distance to it is what the library adds.',
     '- IPVS exists only in the user-mode Linux kernel here (scripts/uml/run.sh): syscalls and process starts are far slower there, so compare IPVS tools by ratio, not by absolute time.',
     '- Event-loop stalls come from a separate, untimed run with a 1 ms interval timer: the largest gap between its ticks. `monitorEventLoopDelay` is shown beside it but misses a stall that starts the moment it is enabled (its first interval is not recorded), such as the synchronous start of a batch.',
     '- Each case shows a CPU profile of nl-lvs from one more run (self time per function, of the operation only): where a target is missed, that is where the time goes. Native calls appear under the JS function or class that made them (`send`, `NativeDumpChannel`); a synchronous sendmsg includes the kernel\'s work on every message it carries.',

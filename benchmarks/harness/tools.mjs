@@ -49,6 +49,28 @@ export function floor(program, args) {
   };
 }
 
+/**
+ * The JS floor (tools/js-floor.mjs): the same input objects and the same
+ * native socket as nl-lvs, with the messages written by hand and the acks only
+ * counted. The least any Node.js library pays: how much of nl-lvs's distance
+ * to the C floor is Node's own.
+ */
+export function jsFloor(args) {
+  return {
+    id: 'js-floor',
+    label: 'JS floor (Node.js, raw socket)',
+    kind: 'floor',
+    timed: 'op',
+    unavailable: (b) => missing(join(b.pkg, 'dist', 'transport', 'native.js'), 'the nl-lvs build'),
+    command: ({ bench, ns, params }) => ({
+      ns: null,
+      argv: [process.execPath, join(TOOLS, 'js-floor.mjs'), ...args(params), '--netns', ns],
+      env: { NL_LVS_BENCH_PKG: bench.pkg },
+    }),
+    parse: json,
+  };
+}
+
 /** The vishvananda/netlink Go program, built once with `go build`. */
 export function vishvananda(args) {
   return {

@@ -29,6 +29,33 @@ export function fdbMac(k) {
 }
 export const fdbDst = (k) => `198.51.100.${2 + (k % 200)}`;
 
+/**
+ * The bulk IPVS state as the op objects ipvs.batch() takes: what a controller
+ * holds. The JS floor reads the same objects, so both pay for the same input.
+ */
+export function ipvsBulkOps(n, d, first = 0) {
+  const ops = [];
+  for (let i = first; i < first + n; i++) {
+    const key = { protocol: 'tcp', address: serviceAddress(i), port: 80 };
+    ops.push({ op: 'addService', service: { ...key, scheduler: 'rr' } });
+    for (let j = 0; j < d; j++) {
+      ops.push({ op: 'addDestination', service: key, destination: { address: destinationAddress(i, j, d), port: 8080, forward: 'masq', weight: 1 } });
+    }
+  }
+  return ops;
+}
+
+/** FDB entries 0..n-1 as the op objects rtnl.batch() takes ('fdb.add' or 'fdb.delete'). */
+export function fdbOps(op, n, dev = FDB_DEV) {
+  const ops = new Array(n);
+  for (let k = 0; k < n; k++) {
+    ops[k] = op === 'fdb.add'
+      ? { op, dev, mac: fdbMac(k), dst: fdbDst(k), self: true, state: 'permanent' }
+      : { op, dev, mac: fdbMac(k), dst: fdbDst(k), self: true };
+  }
+  return ops;
+}
+
 /** `ipvsadm -R` input: what `ipvsadm -Sn` would print for the bulk state. */
 export function ipvsadmRestore(n, d) {
   const lines = [];

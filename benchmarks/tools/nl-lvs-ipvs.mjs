@@ -23,25 +23,13 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs, loadLibrary, timed, heapAllocated, report, median, round } from './common.mjs';
 import { rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { serviceAddress, destinationAddress, SINGLE_BASE, ipv4, ipvsState, changedServices } from '../harness/workload.mjs';
+import { ipvsBulkOps, SINGLE_BASE, ipv4, ipvsState, changedServices } from '../harness/workload.mjs';
 
 const opts = parseArgs(process.argv.slice(2));
 const { Ipvs, StatsReader } = await loadLibrary();
 const ipvs = Ipvs.open({ netns: opts.netns });
 // Warm-up: opens the socket and resolves the generic netlink family once.
 await ipvs.info();
-
-function bulkOps(n, d, first = 0) {
-  const ops = [];
-  for (let i = first; i < first + n; i++) {
-    const key = { protocol: 'tcp', address: serviceAddress(i), port: 80 };
-    ops.push({ op: 'addService', service: { ...key, scheduler: 'rr' } });
-    for (let j = 0; j < d; j++) {
-      ops.push({ op: 'addDestination', service: key, destination: { address: destinationAddress(i, j, d), port: 8080, forward: 'masq', weight: 1 } });
-    }
-  }
-  return ops;
-}
 
 const count = (services) => services.reduce((sum, s) => sum + 1 + s.destinations.length, 0);
 
@@ -53,9 +41,9 @@ switch (opts.mode) {
     try {
       execFileSync('ip', ['-n', scratch, 'link', 'set', 'lo', 'up']);
       const warm = Ipvs.open({ netns: scratch });
-      await warm.batch(bulkOps(Math.min(2000, opts.n), opts.d, 20_000));
+      await warm.batch(ipvsBulkOps(Math.min(2000, opts.n), opts.d, 20_000));
       warm.close();
-      const ops = bulkOps(opts.n, opts.d);
+      const ops = ipvsBulkOps(opts.n, opts.d);
       const r = await timed(() => ipvs.batch(ops));
       const failed = r.value.filter((x) => !x.ok);
       report({ op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, via: 'ipvs.batch' });

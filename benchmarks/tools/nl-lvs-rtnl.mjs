@@ -8,23 +8,13 @@
 //   node nl-lvs-rtnl.mjs link-add --netns NS --kind veth|vxlan --n N
 //   node nl-lvs-rtnl.mjs link-dump --netns NS         rtnl.links.list()
 import { parseArgs, loadLibrary, timed, report } from './common.mjs';
-import { fdbMac, fdbDst, FDB_DEV } from '../harness/workload.mjs';
+import { fdbOps, FDB_DEV } from '../harness/workload.mjs';
 
 const opts = parseArgs(process.argv.slice(2));
 const { Rtnl, ValidationError } = await loadLibrary();
 const rtnl = Rtnl.open({ netns: opts.netns });
 // Warm-up: opens the socket (inside the namespace) and runs one round trip.
 await rtnl.links.get('lo');
-
-function fdbOps(op, n, dev = FDB_DEV) {
-  const ops = new Array(n);
-  for (let k = 0; k < n; k++) {
-    ops[k] = op === 'fdb.add'
-      ? { op, dev, mac: fdbMac(k), dst: fdbDst(k), self: true, state: 'permanent' }
-      : { op, dev, mac: fdbMac(k), dst: fdbDst(k), self: true };
-  }
-  return ops;
-}
 
 function linkSpecs(kind, n) {
   const specs = new Array(n);
