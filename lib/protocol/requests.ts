@@ -71,8 +71,9 @@ export interface Call {
 // One per message in flight, and nothing per message beyond it: the outcome
 // goes to the call's sink (one per batch or dump), replies are allocated on
 // the first one. A 50k-message batch made ~4 objects per message before.
+// Finished entries are reused (Connection.newPending), so every field is writable.
 export interface Pending {
-  readonly seq: number;
+  seq: number;
   call: Call;
   /** What sent the message: its message(index) says what it does, for an error. */
   source: MessageSource;
