@@ -214,27 +214,29 @@ export async function sendRequests(
   if (!options.stopOnError) {
     const results: BatchResult<never>[] = new Array(requests.length);
     const w = new MessageWriter(Math.max(4096, Math.min(requests.length, CHUNK) * 96));
+    // describes[m] explains errors of the chunk's message m (the connection passes its index); ends[k]: request from+k's last message + 1.
+    // Both are reused by every chunk, which only reads its own entries: regrown per chunk they were ~64 bytes an op.
+    const describes: Describe[] = [];
+    const ends: number[] = [];
+    const describe: Describe = (errno, what, index) => describes[index]?.(errno, what, index);
     for (let from = 0; from < requests.length; from += CHUNK) {
       const to = Math.min(requests.length, from + CHUNK);
       w.reset();
-      // describes[m] explains errors of message m (the connection passes its index); ends[k]: request from+k's last message + 1.
-      const describes: Describe[] = [];
-      const ends: number[] = [];
       let onePerRequest = true;
       for (let i = from; i < to; i++) {
         const first = w.messages.length;
-        let describe: Describe;
+        let describeOne: Describe;
         try {
-          describe = requests[i]!.write(w, ifindex);
+          describeOne = requests[i]!.write(w, ifindex);
         } catch (err) {
           throw opError(i, err);
         }
         const end = w.messages.length;
-        for (let m = first; m < end; m++) describes.push(describe);
+        for (let m = first; m < end; m++) describes[m] = describeOne;
         if (end !== first + 1) onePerRequest = false;
-        ends.push(end);
+        ends[i - from] = end;
       }
-      const chunk = await conn.batch<never>(w, { ...options, describe: (errno, what, index) => describes[index]?.(errno, what, index) });
+      const chunk = await conn.batch<never>(w, { ...options, describe });
       // The usual case, one message per request: the chunk's results are already one per request.
       for (let k = 0; k < to - from; k++) results[from + k] = onePerRequest ? chunk[k]! : fold(chunk.slice(k === 0 ? 0 : ends[k - 1], ends[k]));
     }
@@ -312,12 +314,17 @@ export async function runBatch(
       throw opError(i, err);
     }
     requests.push(request);
-    for (const d of request.devs) devs.add(d);
+    // An indexed loop: for…of made an iterator per op (58 bytes each in a 50k FDB batch's heap profile).
+    const named = request.devs;
+    for (let k = 0; k < named.length; k++) devs.add(named[k]!);
   }
   const ifindex = await resolveDevs(links, devs, options);
   checkDevs(requests, devs, ifindex);
   try {
-    for (const r of requests) if (r.namespaces) for (const path of r.namespaces) if (!fds.has(path)) fds.set(path, openSync(path, 'r'));
+    for (let i = 0; i < requests.length; i++) {
+      const paths = requests[i]!.namespaces;
+      if (paths) for (const path of paths) if (!fds.has(path)) fds.set(path, openSync(path, 'r'));
+    }
     return await sendRequests(conn, requests, ifindex, options);
   } finally {
     for (const fd of fds.values()) closeSync(fd);

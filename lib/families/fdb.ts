@@ -177,38 +177,48 @@ function fdbErrorText(errno: number, text: string): string | undefined {
 // explains them all, with no closure per entry.
 const describeFdbMessage: Describe = (errno, what) => fdbErrorText(errno, what.slice(what.indexOf(' ') + 1));
 
+/** What few entries carry (NDA_VLAN, NDA_NH_ID, NDA_PORT, NDA_VNI, NDA_SRC_VNI, NDA_IFINDEX): one object, only when one is given. */
+interface FdbExtras {
+  vlan?: number;
+  nhid?: number;
+  port?: number;
+  vni?: number;
+  srcVni?: number;
+  via?: DevRef;
+}
+
 /**
  * One validated fdb operation. A batch holds 50k of these until the last ack,
- * so it is one small object: no closure, and no text until an error asks for
- * it (it is its message's label, see MessageWriter.endLabelled).
+ * so it is one small object: no closure, no text until an error asks for it
+ * (it is its message's label, see MessageWriter.endLabelled), the rare
+ * attributes in one optional object, and numbers that stay small integers
+ * (a 48-bit MAC, or an address above 2^31, would be a heap number each).
  */
 class FdbRequest implements RtnlRequest, MessageLabel {
   constructor(
     private readonly action: FdbAction,
     private readonly dev: DevRef,
     private readonly mac: string,
-    /** The MAC as parsed while validating, written as is. */
-    private readonly macBits: number,
+    /** The MAC as parsed while validating: its top 16 bits, and its low 32 as a signed integer. */
+    private readonly macHigh: number,
+    private readonly macLow: number,
     private readonly dst: string | undefined,
-    /** dst as a number when it is IPv4, else -1. */
-    private readonly dstV4: number,
+    /** dst as a signed 32-bit integer when it is IPv4, else undefined. */
+    private readonly dstV4: number | undefined,
     private readonly state: number,
     private readonly flags: number,
-    private readonly vlan: number | undefined,
-    private readonly nhid: number | undefined,
-    private readonly port: number | undefined,
-    private readonly vni: number | undefined,
-    private readonly srcVni: number | undefined,
-    private readonly via: DevRef | undefined,
+    private readonly extras: FdbExtras | undefined,
   ) {}
 
   get devs(): DevRef[] {
-    return this.via === undefined ? [this.dev] : [this.dev, this.via];
+    const via = this.extras?.via;
+    return via === undefined ? [this.dev] : [this.dev, via];
   }
 
   /** "add fdb entry 02:00:00:00:00:01 dst 192.0.2.1 vlan 10 on vx0" */
   get what(): string {
-    const { action, mac, dst, vlan, dev } = this;
+    const { action, mac, dst, dev } = this;
+    const vlan = this.extras?.vlan;
     return `${action} fdb entry ${mac}${dst ? ` dst ${dst}` : ''}${vlan ? ` vlan ${vlan}` : ''} on ${dev}`;
   }
 
@@ -216,15 +226,18 @@ class FdbRequest implements RtnlRequest, MessageLabel {
     const action = this.action;
     w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
     w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(this.dev, 'dev')).u16(this.state).u8(this.flags).u8(0);
-    w.attrMacValue(NDA_LLADDR, this.macBits, 'mac');
-    if (this.dstV4 >= 0) w.attrIpv4(NDA_DST, this.dstV4, 'dst');
+    w.attrMacParts(NDA_LLADDR, this.macHigh, this.macLow, 'mac');
+    if (this.dstV4 !== undefined) w.attrIpv4(NDA_DST, this.dstV4 >>> 0, 'dst');
     else if (this.dst !== undefined) w.attrIp(NDA_DST, this.dst, 'dst');
-    if (this.vlan !== undefined) w.attrU16(NDA_VLAN, this.vlan, 'vlan');
-    if (this.nhid !== undefined) w.attrU32(NDA_NH_ID, this.nhid, 'nhid');
-    if (this.port !== undefined) w.attrBe16(NDA_PORT, this.port, 'port');
-    if (this.vni !== undefined) w.attrU32(NDA_VNI, this.vni, 'vni');
-    if (this.srcVni !== undefined) w.attrU32(NDA_SRC_VNI, this.srcVni, 'srcVni');
-    if (this.via !== undefined) w.attrU32(NDA_IFINDEX, ifindex(this.via, 'via'), 'via');
+    const x = this.extras;
+    if (x !== undefined) {
+      if (x.vlan !== undefined) w.attrU16(NDA_VLAN, x.vlan, 'vlan');
+      if (x.nhid !== undefined) w.attrU32(NDA_NH_ID, x.nhid, 'nhid');
+      if (x.port !== undefined) w.attrBe16(NDA_PORT, x.port, 'port');
+      if (x.vni !== undefined) w.attrU32(NDA_VNI, x.vni, 'vni');
+      if (x.srcVni !== undefined) w.attrU32(NDA_SRC_VNI, x.srcVni, 'srcVni');
+      if (x.via !== undefined) w.attrU32(NDA_IFINDEX, ifindex(x.via, 'via'), 'via');
+    }
     w.endLabelled(this);
     return describeFdbMessage;
   }
@@ -238,8 +251,8 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   const mac = spec.mac;
   const macBits = macValue(mac, 'mac');
   const dst = spec.dst;
-  const dstV4 = typeof dst === 'string' ? parseIpv4(dst) : -1;
-  if (dst !== undefined && dstV4 < 0) ipFamily(dst, 'dst');
+  const v4 = typeof dst === 'string' ? parseIpv4(dst) : -1;
+  if (dst !== undefined && v4 < 0) ipFamily(dst, 'dst');
   const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
   const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
   const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
@@ -260,7 +273,11 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   if (spec.sticky) flags |= NTF_STICKY;
   if (spec.externLearn) flags |= NTF_EXT_LEARNED;
   if (spec.router) flags |= NTF_ROUTER;
-  return new FdbRequest(action, dev, mac, macBits, dst, dstV4, state, flags, vlan, nhid, port, vni, srcVni, via);
+  const extras =
+    vlan === undefined && nhid === undefined && port === undefined && vni === undefined && srcVni === undefined && via === undefined
+      ? undefined
+      : { vlan, nhid, port, vni, srcVni, via };
+  return new FdbRequest(action, dev, mac, Math.floor(macBits / 0x100000000), macBits | 0, dst, v4 < 0 ? undefined : v4 | 0, state, flags, extras);
 }
 
 export interface FdbListFilter {

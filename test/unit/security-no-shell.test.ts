@@ -57,5 +57,10 @@ describe('caller strings that become paths or native names', () => {
       expect(() => validateIfname(bad, 'name')).toThrow(ValidationError);
     }
     expect(validateIfname('vx-42.1_a', 'name')).toBe('vx-42.1_a');
+    // The last valid name is remembered (a batch names one device 50k times): that must not let a bad one through.
+    for (const bad of ['', '.', 'a b', undefined, null, 'vx-42.1_a '.trimStart() + ' ']) {
+      expect(validateIfname('vx-42.1_a', 'name')).toBe('vx-42.1_a');
+      expect(() => validateIfname(bad, 'name')).toThrow(ValidationError);
+    }
   });
 });
