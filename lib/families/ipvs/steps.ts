@@ -11,8 +11,8 @@ import {
 import type { IpvsOp } from './ops.js';
 import { beginIpvs, serviceNeedsReadBack, writeServiceNest } from './service.js';
 import { destinationNeedsReadBack, writeDestinationNest } from './destination.js';
-import { ServiceIds, resolveService, type ResolvedService, type ServiceId, type WriteChecks } from './validate.js';
-import { destinationId, resolveDestination, type DestinationId, type ResolvedDestination } from './validate-destination.js';
+import { ServiceIds, plainService, resolveService, type ResolvedService, type ServiceId, type WriteChecks } from './validate.js';
+import { destinationId, plainDestination, resolveDestination, type DestinationId, type ResolvedDestination } from './validate-destination.js';
 
 const OPS = new Set(['addService', 'editService', 'deleteService', 'addDestination', 'editDestination', 'deleteDestination', 'zero', 'flush']);
 
@@ -174,6 +174,25 @@ export class EncodedOps {
   add(step: Step): void {
     // starts[count] is already where this message begins: 0, or the end of the one before.
     writeStepMessage(this.w, 0, step);
+    this.ended();
+  }
+
+  /** Op `count`'s message when it adds `dest` to `service`: what add() writes for its step, with no step made. */
+  addDestination(service: ServiceId, dest: ResolvedDestination): void {
+    beginIpvs(this.w, 0, IPVS_CMD_NEW_DEST);
+    writeServiceNest(this.w, service, 'service');
+    writeDestinationNest(this.w, dest, 'destination');
+    this.ended();
+  }
+
+  /** Op `count`'s message when it adds `service`, as addDestination(). */
+  addService(service: ResolvedService): void {
+    beginIpvs(this.w, 0, IPVS_CMD_NEW_SERVICE);
+    writeServiceNest(this.w, service, 'service');
+    this.ended();
+  }
+
+  private ended(): void {
     this.w.endUnrecorded();
     this.count++;
     this.starts[this.count] = this.w.length;
@@ -232,6 +251,8 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
     }
     let step: Step;
     try {
+      // The common adds of a long plain batch, written straight from the op (see plainService, plainDestination).
+      if (encoded !== undefined && encodePlainAdd(ops[i]!, ids, encoded)) continue;
       step = checkOp(ops[i]!, single ? -1 : i, checks, ids);
     } catch (err) {
       // Checked under plain names ("service.port"); only a bad op pays for "ops[7].".
@@ -248,6 +269,29 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
     for (let i = 0; i < ops.length; i++) kept[i] = remade.at(i);
   }
   return new CheckedBatch(ops, single, checks, ids, kept, encoded);
+}
+
+/**
+ * Writes `op` into `encoded` when it is a plain add (plainService,
+ * plainDestination), in the order checkOp() checks it; false, with nothing
+ * written, for anything else.
+ */
+function encodePlainAdd(op: IpvsOp, ids: ServiceIds, encoded: EncodedOps): boolean {
+  if (typeof op !== 'object' || op === null) return false;
+  if (op.op === 'addDestination') {
+    const service = ids.get(op.service, 'service');
+    const dest = plainDestination(op.destination, service);
+    if (dest === undefined) return false;
+    encoded.addDestination(service, dest);
+    return true;
+  }
+  if (op.op === 'addService') {
+    const service = plainService(op.service, ids.get(op.service, 'service'));
+    if (service === undefined) return false;
+    encoded.addService(service);
+    return true;
+  }
+  return false;
 }
 
 /** A write the kernel may have trimmed silently (attributes an old kernel ignores): read it back. */

@@ -151,8 +151,12 @@ export function parseAddress(ip: string, field: string): { family: 4 | 6; addres
  * (a service's destinations, as callers usually build them) skip even the lookup.
  */
 export class ServiceIds {
-  /** By address text (the caller's own string: nothing is built to look it up), then protocol and port. */
-  private readonly known = new Map<string, ServiceId[]>();
+  /**
+   * By address text (the caller's own string: nothing is built to look it up),
+   * then protocol and port: one id, or an array only for an address that names
+   * several services (an array each was ~200 bytes per service in a 10k-service batch).
+   */
+  private readonly known = new Map<string, ServiceId | ServiceId[]>();
   private lastKey: ServiceKey | undefined;
   private lastId: ServiceId | undefined;
 
@@ -163,13 +167,16 @@ export class ServiceIds {
       return serviceId(key, field);
     }
     const protocol = Object.hasOwn(PROTOCOLS, key.protocol) ? PROTOCOLS[key.protocol as IpvsProtocol] : -1;
-    let same = this.known.get(key.address);
+    const same = this.known.get(key.address);
     let id: ServiceId | undefined;
-    if (same !== undefined) for (const s of same) if (s.protocol === protocol && s.port === key.port) id = s;
+    if (Array.isArray(same)) {
+      for (const s of same) if (s.protocol === protocol && s.port === key.port) id = s;
+    } else if (same !== undefined && same.protocol === protocol && same.port === key.port) id = same;
     if (id === undefined) {
       id = serviceId(key, field);
-      if (same === undefined) this.known.set(key.address, (same = []));
-      same.push(id);
+      if (same === undefined) this.known.set(key.address, id);
+      else if (Array.isArray(same)) same.push(id);
+      else this.known.set(key.address, [same, id]);
     }
     this.lastKey = key;
     this.lastId = id;
@@ -245,6 +252,26 @@ export function namedFlags(bits: number, scheduler: string): Required<ServiceFla
   const flags = { onePacket: (bits & IP_VS_SVC_F_ONEPACKET) !== 0, shFallback: false, shPort: false, mhFallback: false, mhPort: false };
   for (const [name, sched, bit] of SCHED_FLAGS) if (sched === scheduler && (bits & bit) !== 0) flags[name] = true;
   return flags;
+}
+
+/** The object plainService() fills: one for all, written out before the next op is checked. */
+const scratchService: ResolvedService = { id: undefined as unknown as ServiceId, scheduler: '', flags: 0, timeout: 0, netmask: 0, pe: undefined };
+
+/**
+ * resolveService() for the common add, with no object made: a built-in
+ * scheduler (or none: the default), and no flags, persistence, netmask or
+ * persistence engine. Returns a shared object that is only valid until the
+ * next call (write it out at once), or undefined for anything else, which
+ * resolveService then takes (and names what is wrong).
+ */
+export function plainService(spec: ServiceSpec, id: ServiceId): ResolvedService | undefined {
+  if (!isObject(spec) || spec.flags !== undefined || spec.pe !== undefined || spec.persistent !== undefined || spec.netmask !== undefined) return undefined;
+  const scheduler = spec.scheduler === undefined ? DEFAULT_SCHEDULER : spec.scheduler;
+  if (typeof scheduler !== 'string' || !(SCHEDULERS as readonly string[]).includes(scheduler)) return undefined;
+  scratchService.id = id;
+  scratchService.scheduler = scheduler;
+  scratchService.netmask = id.family === 4 ? U32_MAX : 128;
+  return scratchService;
 }
 
 /**
