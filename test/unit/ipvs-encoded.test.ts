@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { MessageWriter } from '../../lib/codec/writer.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
-import { checkOps, writeStepMessage } from '../../lib/families/ipvs/steps.js';
+import { ENCODED_CHUNK, checkOps, writeStepMessage } from '../../lib/families/ipvs/steps.js';
 import { plainDestination } from '../../lib/families/ipvs/validate-destination.js';
 import { ServiceIds, plainService, serviceId } from '../../lib/families/ipvs/validate.js';
 import type { IpvsOp } from '../../lib/families/ipvs/ops.js';
@@ -68,14 +68,19 @@ describe('EncodedOps: a long plain batch', () => {
     const ops = bulk(400); // 4800 ops: past the size where steps are kept
     const batch = await checkOps(ops, false, {});
     expect(batch.encoded).toBeDefined();
-    const source = batch.encoded!.chunk(0, ops.length, FAMILY_ID, (i) => batch.at(i));
-    const bytes = source.view();
-    for (let i = 0; i < ops.length; i++) {
-      const one = new MessageWriter(256);
-      writeStepMessage(one, FAMILY_ID, batch.at(i));
-      one.endUnrecorded();
-      const got = bytes.subarray(source.startOf(i), source.startOf(i) + source.lengthOf(i));
-      expect(Buffer.compare(got, one.view()), `op ${i}: ${JSON.stringify(ops[i])}`).toBe(0);
+    // A chunk at a time, as ops.ts sends them: each is written into the same buffer.
+    for (let from = 0; from < ops.length; from += ENCODED_CHUNK) {
+      const to = Math.min(ops.length, from + ENCODED_CHUNK);
+      const source = batch.encoded!.chunk(from, to, FAMILY_ID, (i) => batch.at(i));
+      expect(source.count).toBe(to - from);
+      const bytes = source.view();
+      for (let k = 0; k < to - from; k++) {
+        const one = new MessageWriter(256);
+        writeStepMessage(one, FAMILY_ID, batch.at(from + k));
+        one.endUnrecorded();
+        const got = bytes.subarray(source.startOf(k), source.startOf(k) + source.lengthOf(k));
+        expect(Buffer.compare(got, one.view()), `op ${from + k}: ${JSON.stringify(ops[from + k])}`).toBe(0);
+      }
     }
   });
 

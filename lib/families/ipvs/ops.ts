@@ -13,7 +13,7 @@ import { compareService, decodeService, writeGetService } from './service.js';
 import { compareDestination, dumpDestinations } from './destination.js';
 import { loadState, resolveEdits } from './edits.js';
 import type { DumpPool } from './snapshot.js';
-import { checkOps, describeError, isEdit, needsReadBack, writeStepMessage, type CheckedBatch, type EncodedOps, type Step } from './steps.js';
+import { ENCODED_CHUNK, checkOps, describeError, isEdit, needsReadBack, writeStepMessage, type CheckedBatch, type EncodedOps, type Step } from './steps.js';
 import type { DestinationSpec, ServiceKey, ServiceSpec } from './types.js';
 import { IpvsReadBackError, type ServiceId, type WriteChecks } from './validate.js';
 import { destinationText } from './validate-destination.js';
@@ -57,7 +57,7 @@ export interface IpvsContext {
 
 // Ops encoded and sent per Connection.batch: the ack window, so a chunk goes
 // out in one go, and the event loop runs between chunks.
-const CHUNK = 2048;
+const CHUNK = ENCODED_CHUNK;
 const OK: IpvsOpResult = Object.freeze({ ok: true });
 
 /**

@@ -8,7 +8,7 @@ import {
 } from '../../uapi/ip_vs.js';
 import type { DestinationSpec, Destination } from './types.js';
 import {
-  FORWARD_METHODS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, INT_MAX, U32_MAX, afOf, formatAddressPort, integer, isObject, parseAddress,
+  FORWARD_METHODS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, INT_MAX, U32_MAX, afOf, formatAddressPort, integer, isObject, lacks, parseAddress,
   type ServiceId,
 } from './validate.js';
 
@@ -161,7 +161,7 @@ const isWhole = (v: unknown, min: number, max: number): v is number => typeof v 
  * out ~200 bytes of garbage per destination (its object and its step).
  */
 export function plainDestination(spec: DestinationSpec, service: ServiceId): ResolvedDestination | undefined {
-  if (!isObject(spec) || service.family !== 4 || spec.tunnel !== undefined) return undefined;
+  if (!isObject(spec) || service.family !== 4 || !lacks(spec, 'tunnel')) return undefined;
   const address = spec.address;
   if (typeof address !== 'string' || parseIpv4(address) < 0) return undefined;
   const port = spec.port === undefined ? service.port : spec.port;
@@ -177,7 +177,12 @@ export function plainDestination(spec: DestinationSpec, service: ServiceId): Res
   const upper = spec.upperThreshold === undefined ? 0 : spec.upperThreshold;
   const lower = spec.lowerThreshold === undefined ? 0 : spec.lowerThreshold;
   if (!isWhole(weight, 0, INT_MAX) || !isWhole(upper, 0, INT_MAX) || !isWhole(lower, 0, U32_MAX) || lower > upper) return undefined;
-  return scratch.fill(port, address, forward, weight, upper, lower);
+  return plainDestinationOf(port, address, forward, weight, upper, lower);
+}
+
+/** A plain destination add from its checked values (IPv4 `address` text), in the shared object plainDestination() returns. */
+export function plainDestinationOf(port: number, address: string, forward: number, weight: number, upperThreshold: number, lowerThreshold: number): ResolvedDestination {
+  return scratch.fill(port, address, forward, weight, upperThreshold, lowerThreshold);
 }
 
 /** The complete destination to send: the caller's spec over `current` (edit) or over ipvsadm's defaults (add). */

@@ -94,6 +94,16 @@ export interface ResolvedService {
 
 export const afOf = (family: 4 | 6): number => (family === 4 ? AF_INET : AF_INET6);
 
+/**
+ * `o[name] === undefined`, without reading a property the object does not
+ * have. In Node 20 each such read on an object made by spread syntax
+ * (`{ ...key, scheduler }`, as callers build service specs) allocated ~32
+ * bytes: checking 10k specs for four absent options made 1.3 MB of garbage.
+ */
+export function lacks(o: object, name: string): boolean {
+  return !(name in o) || (o as Record<string, unknown>)[name] === undefined;
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
@@ -113,7 +123,7 @@ export function formatAddressPort(address: string, family: 4 | 6, port: number):
 
 export function serviceId(key: ServiceKey, field = 'service'): ServiceId {
   if (!isObject(key)) throw new ValidationError(field, 'a service key is an object: { protocol, address, port } or { fwmark }');
-  if (key.fwmark !== undefined) {
+  if (!lacks(key, 'fwmark')) {
     if (key.protocol !== undefined || key.address !== undefined || key.port !== undefined) {
       throw new ValidationError(field, 'a service is named by fwmark or by protocol/address/port, not both');
     }
@@ -163,7 +173,7 @@ export class ServiceIds {
   get(key: ServiceKey, field: string): ServiceId {
     if (key === this.lastKey) return this.lastId!;
     // Only plain, well-typed keys are remembered; anything else goes the checked way (and may throw).
-    if (!isObject(key) || key.fwmark !== undefined || (key as { family?: unknown }).family !== undefined || typeof key.address !== 'string' || typeof key.port !== 'number' || typeof key.protocol !== 'string') {
+    if (!isObject(key) || !lacks(key, 'fwmark') || !lacks(key, 'family') || typeof key.address !== 'string' || typeof key.port !== 'number' || typeof key.protocol !== 'string') {
       return serviceId(key, field);
     }
     const protocol = Object.hasOwn(PROTOCOLS, key.protocol) ? PROTOCOLS[key.protocol as IpvsProtocol] : -1;
@@ -265,9 +275,14 @@ const scratchService: ResolvedService = { id: undefined as unknown as ServiceId,
  * resolveService then takes (and names what is wrong).
  */
 export function plainService(spec: ServiceSpec, id: ServiceId): ResolvedService | undefined {
-  if (!isObject(spec) || spec.flags !== undefined || spec.pe !== undefined || spec.persistent !== undefined || spec.netmask !== undefined) return undefined;
+  if (!isObject(spec) || !lacks(spec, 'flags') || !lacks(spec, 'pe') || !lacks(spec, 'persistent') || !lacks(spec, 'netmask')) return undefined;
   const scheduler = spec.scheduler === undefined ? DEFAULT_SCHEDULER : spec.scheduler;
   if (typeof scheduler !== 'string' || !(SCHEDULERS as readonly string[]).includes(scheduler)) return undefined;
+  return plainServiceOf(id, scheduler);
+}
+
+/** The plain service add of `id` with `scheduler`, in the shared object plainService() returns. */
+export function plainServiceOf(id: ServiceId, scheduler: string): ResolvedService {
   scratchService.id = id;
   scratchService.scheduler = scheduler;
   scratchService.netmask = id.family === 4 ? U32_MAX : 128;
