@@ -10,6 +10,7 @@ import type {
   RequestOptions, BatchOptions, DumpOptions, Decoder, Describe, BatchResult, ConnectionOptions, ConnectionCounters, Call, Pending, Sink,
 } from './requests.js';
 import { PendingTable } from './pending-table.js';
+import { PendingRecords } from './requests.js';
 import { forEachMessage, messageAt, walkMessages, NLMSG_HDRLEN, type Message } from './message.js';
 import { kernelError } from './extack.js';
 import { AckOrder, AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
@@ -46,20 +47,6 @@ const WINDOW_FORCED = 2048;
 const WINDOW_PLAIN = 128;
 /** Ring slots of the pending table: more than WINDOW_FORCED, so a batch never overflows it. */
 const PENDING_SLOTS = 4096;
-/** Finished pending entries kept for reuse: as many as can be in flight. */
-const SPARE_PENDING = WINDOW_FORCED;
-/** What a spare entry points at instead of its last call, source and sink, so it keeps none of them alive. */
-const NO_CALL: Call = { settled: true, remaining: 0, cleanup() {}, resolve() {} };
-const NO_SINK: Sink = { done() {} };
-const NO_SOURCE: MessageSource = {
-  count: 0,
-  view: () => Buffer.alloc(0),
-  startOf: () => 0,
-  lengthOf: () => 0,
-  message: () => {
-    throw new Error('a finished request has no message');
-  },
-};
 
 /** The message a pending request sent (made on demand by some sources: read it only for an error). */
 function messageOf(p: Pending): WrittenMessage {
@@ -69,10 +56,8 @@ function messageOf(p: Pending): WrittenMessage {
 export class Connection {
   private readonly transport: Transport;
   private readonly pending = new PendingTable<Pending>(PENDING_SLOTS);
-  // In a 50k-message batch's heap profile a new entry per message was 104
-  // bytes of its ~140 per message on the send side; reused, there are at most
-  // as many as fit the ack window.
-  private readonly spare: Pending[] = [];
+  /** Finished records are reused: as many are kept as can be in flight. */
+  private readonly records = new PendingRecords(WINDOW_FORCED);
   private seq: number;
   /** Milliseconds a request waits when its options name no timeout. */
   readonly defaultTimeout: number;
@@ -201,7 +186,7 @@ export class Connection {
             const seq = this.nextSeq();
             bytes.writeUInt32LE(seq, start + 8);
             bytes.writeUInt32LE(0, start + 12);
-            this.pending.add(this.newPending(seq, call, source, index, decode, describe, sink, false));
+            this.pending.add(this.records.take(seq, call, source, index, decode, describe, sink, false));
             this.ackOrder.push(seq);
             to = start + source.lengthOf(index);
             index++;
@@ -293,7 +278,7 @@ export class Connection {
           }
         },
       };
-      this.pending.add(this.newPending(seq, call, writer, 0, decode as Decoder<unknown>, options.describe, sink, true));
+      this.pending.add(this.records.take(seq, call, writer, 0, decode as Decoder<unknown>, options.describe, sink, true));
       this.window.take(1);
       this.counters.sends++;
       this.counters.messages++;
@@ -350,34 +335,11 @@ export class Connection {
     return this.seq;
   }
 
-  /** A pending entry for a message just numbered `seq`: a spare one when there is one. */
-  private newPending(seq: number, call: Call, source: MessageSource, index: number, decode: Decoder<unknown> | undefined, describe: Describe | undefined, sink: Sink, dump: boolean): Pending {
-    const p = this.spare.pop();
-    if (p === undefined) return { seq, call, source, index, decode, describe, replies: undefined, interrupted: false, sink, dump };
-    p.seq = seq;
-    p.call = call;
-    p.source = source;
-    p.index = index;
-    p.decode = decode;
-    p.describe = describe;
-    p.sink = sink;
-    p.dump = dump;
-    return p;
-  }
-
-  /** Takes `p` out of the table for good; it is reused, so nothing may read it afterwards. */
+  /** Takes `p` out of the table for good; its record is reused, so nothing may read it afterwards. */
   private remove(p: Pending): void {
     this.pending.delete(p.seq);
     this.window.credit();
-    if (this.spare.length >= SPARE_PENDING) return;
-    p.call = NO_CALL;
-    p.source = NO_SOURCE;
-    p.sink = NO_SINK;
-    p.decode = undefined;
-    p.describe = undefined;
-    p.replies = undefined;
-    p.interrupted = false;
-    this.spare.push(p);
+    this.records.give(p);
   }
 
   /** Drops a pending entry without settling its call. */

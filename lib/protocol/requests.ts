@@ -92,3 +92,56 @@ export interface Pending {
 export interface Sink {
   done(p: Pending, error?: Error): void;
 }
+
+/** What a spare record points at instead of its last call, source and sink, so it keeps none of them alive. */
+const NO_CALL: Call = { settled: true, remaining: 0, cleanup() {}, resolve() {} };
+const NO_SINK: Sink = { done() {} };
+const NO_SOURCE: MessageSource = {
+  count: 0,
+  view: () => Buffer.alloc(0),
+  startOf: () => 0,
+  lengthOf: () => 0,
+  message: () => {
+    throw new Error('a finished request has no message');
+  },
+};
+
+/**
+ * Pending records, reused once their request is finished. In a 50k-message
+ * batch's heap profile a new record per message was 104 bytes of the ~140 the
+ * send side allocated per message; reused, there are at most as many as can
+ * be in flight.
+ */
+export class PendingRecords {
+  private readonly spare: Pending[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  /** A record for a message just numbered `seq`: a spare one when there is one. */
+  take(seq: number, call: Call, source: MessageSource, index: number, decode: Decoder<unknown> | undefined, describe: Describe | undefined, sink: Sink, dump: boolean): Pending {
+    const p = this.spare.pop();
+    if (p === undefined) return { seq, call, source, index, decode, describe, replies: undefined, interrupted: false, sink, dump };
+    p.seq = seq;
+    p.call = call;
+    p.source = source;
+    p.index = index;
+    p.decode = decode;
+    p.describe = describe;
+    p.sink = sink;
+    p.dump = dump;
+    return p;
+  }
+
+  /** `p` is finished and out of the pending table: nothing may read it afterwards. */
+  give(p: Pending): void {
+    if (this.spare.length >= this.keep) return;
+    p.call = NO_CALL;
+    p.source = NO_SOURCE;
+    p.sink = NO_SINK;
+    p.decode = undefined;
+    p.describe = undefined;
+    p.replies = undefined;
+    p.interrupted = false;
+    this.spare.push(p);
+  }
+}
