@@ -223,13 +223,14 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
     return;
   }
 
-  // Weak: the JS wrapper keeps the callback alive, so a forgotten tap can still be collected.
+  // Weak while idle: the JS wrapper keeps the callback alive, so a forgotten tap
+  // can still be collected. watch_ holds it strongly while a consumer waits.
   onBatch_ = Napi::Weak(info[6].As<Napi::Function>());
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   // An idle tap must not keep the process alive; JS refs while a consumer waits.
-  watch_.Start(loop, fd_, this, OnReadable);
+  watch_.Start(loop, fd_, this, OnReadable, &onBatch_);
   napi_add_env_cleanup_hook(env, OnEnvCleanup, this);
   cleanupHookAdded_ = true;
 }

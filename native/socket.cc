@@ -100,14 +100,15 @@ Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) 
   portId_ = opened.portId;
   features_ = opened.features;
 
-  // Weak: the JS wrapper keeps the callback alive. A strong reference here
+  // Weak while idle: the JS wrapper keeps the callback alive. A strong reference
   // would make every socket a GC root, so a forgotten socket would never close.
+  // watch_ holds it strongly while a request or a reader waits.
   onBatch_ = Napi::Weak(info[3].As<Napi::Function>());
 
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   // Idle sockets must not keep the process alive; JS refs while a request waits.
-  watch_.Start(loop, fd_, this, OnReadable);
+  watch_.Start(loop, fd_, this, OnReadable, &onBatch_);
   GetState(env)->open.insert(this);
 }
 

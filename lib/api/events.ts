@@ -235,9 +235,8 @@ export class EventStream implements AsyncIterableIterator<RtnlEvent> {
 
   private push(e: RtnlEvent): void {
     if (this.ended) return;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
+    const w = this.takeWaiter();
+    if (w) {
       w.resolve({ value: e, done: false });
       return;
     }
@@ -307,9 +306,8 @@ export class EventStream implements AsyncIterableIterator<RtnlEvent> {
   private fail(err: unknown): void {
     if (this.ended) return;
     this.failure = err;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
+    const w = this.takeWaiter();
+    if (w) {
       this.close();
       w.reject(err);
     }
@@ -332,8 +330,20 @@ export class EventStream implements AsyncIterableIterator<RtnlEvent> {
     }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
+      // Someone waits: keep the process alive, and this stream reachable
+      // through the socket even if the caller holds nothing else.
+      this.conn.hold();
       this.waiter = { resolve, reject };
     });
+  }
+
+  private takeWaiter(): typeof this.waiter {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      this.conn.release();
+    }
+    return w;
   }
 
   return(): Promise<IteratorResult<RtnlEvent>> {
@@ -351,11 +361,7 @@ export class EventStream implements AsyncIterableIterator<RtnlEvent> {
     this.ended = true;
     this.signal?.removeEventListener('abort', this.onAbort);
     this.conn.close();
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w.resolve({ value: undefined, done: true });
-    }
+    this.takeWaiter()?.resolve({ value: undefined, done: true });
   }
 }
 

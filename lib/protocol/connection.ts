@@ -116,6 +116,17 @@ export class Connection {
   setReceiveBuffer(bytes: number): number {
     return this.transport.setReceiveBuffer(bytes);
   }
+  /**
+   * Counted, like requests in flight: while held, the process stays alive and
+   * this connection stays reachable from the socket, for a reader that waits
+   * on notifications with nothing else holding it.
+   */
+  hold(): void {
+    this.transport.hold();
+  }
+  release(): void {
+    this.transport.release();
+  }
 
   /** Sends one request and waits for its ack; resolves with any reply messages, decoded. */
   async request<T = never>(
