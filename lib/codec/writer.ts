@@ -4,7 +4,7 @@
 // an attribute by offset in its extended ack, the error can name the field
 // (the records a writer leaves are in messages.ts).
 
-import { parseIpv4, ipToBytes, macValue } from './address.js';
+import { ipv4Bits, ipToBytes, macValue } from './address.js';
 import { LabelledMessage, type FieldTable, type MessageLabel, type MessageSource, type WrittenMessage } from './messages.js';
 
 export { fieldAt, fieldsOf } from './messages.js';
@@ -288,14 +288,14 @@ export class MessageWriter implements MessageSource {
    * ValidationError naming `field` (or 'address') as ipToBytes gives, thrown before anything is written.
    */
   attrIp(type: number, ip: string, field?: string): this {
-    const v4 = typeof ip === 'string' ? parseIpv4(ip) : -1;
-    if (v4 < 0) return this.attrBytes(type, ipToBytes(ip, field ?? 'address'), field);
-    return this.attrIpv4(type, v4, field);
+    const bits = typeof ip === 'string' ? ipv4Bits(ip) : NaN;
+    if (bits !== bits) return this.attrBytes(type, ipToBytes(ip, field ?? 'address'), field);
+    return this.attrIpv4(type, bits, field);
   }
-  /** An IPv4 address already parsed to a number (parseIpv4). */
-  attrIpv4(type: number, v4: number, field?: string): this {
+  /** An IPv4 address already parsed to its bits (ipv4Bits: signed; a u32 is taken too). */
+  attrIpv4(type: number, bits: number, field?: string): this {
     this.attrHeader(type, 4, field);
-    this.buf.writeUInt32BE(v4, this.pos);
+    this.buf.writeInt32BE(bits | 0, this.pos);
     this.pos += 4;
     return this;
   }

@@ -7,7 +7,7 @@
 //   dynamic   = NUD_REACHABLE: ages like a learned entry.
 import { MessageWriter, type MessageLabel } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipFamily, bytesToIp, bytesToMac, macValue, parseIpv4 } from '../codec/address.js';
+import { ipFamily, bytesToIp, bytesToMac, macValue, ipv4Bits } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
@@ -227,7 +227,7 @@ class FdbRequest implements RtnlRequest, MessageLabel {
     w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
     w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(this.dev, 'dev')).u16(this.state).u8(this.flags).u8(0);
     w.attrMacParts(NDA_LLADDR, this.macHigh, this.macLow, 'mac');
-    if (this.dstV4 !== undefined) w.attrIpv4(NDA_DST, this.dstV4 >>> 0, 'dst');
+    if (this.dstV4 !== undefined) w.attrIpv4(NDA_DST, this.dstV4, 'dst');
     else if (this.dst !== undefined) w.attrIp(NDA_DST, this.dst, 'dst');
     const x = this.extras;
     if (x !== undefined) {
@@ -251,8 +251,8 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
   const mac = spec.mac;
   const macBits = macValue(mac, 'mac');
   const dst = spec.dst;
-  const v4 = typeof dst === 'string' ? parseIpv4(dst) : -1;
-  if (dst !== undefined && v4 < 0) ipFamily(dst, 'dst');
+  const v4 = typeof dst === 'string' ? ipv4Bits(dst) : NaN;
+  if (dst !== undefined && v4 !== v4) ipFamily(dst, 'dst');
   const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
   const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
   const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
@@ -277,7 +277,7 @@ export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
     vlan === undefined && nhid === undefined && port === undefined && vni === undefined && srcVni === undefined && via === undefined
       ? undefined
       : { vlan, nhid, port, vni, srcVni, via };
-  return new FdbRequest(action, dev, mac, Math.floor(macBits / 0x100000000), macBits | 0, dst, v4 < 0 ? undefined : v4 | 0, state, flags, extras);
+  return new FdbRequest(action, dev, mac, Math.floor(macBits / 0x100000000), macBits | 0, dst, v4 !== v4 ? undefined : v4, state, flags, extras);
 }
 
 export interface FdbListFilter {

@@ -1,7 +1,7 @@
 // Checks a destination (real server) before anything reaches the kernel, and
 // turns it into what NEW/SET/DEL_DEST send: see validate.ts for services and
 // for the primitives both use.
-import { ipToBytes, parseIpv4 } from '../../codec/address.js';
+import { ipToBytes, isIpv4 } from '../../codec/address.js';
 import { ValidationError, showValue } from '../../protocol/errors.js';
 import {
   IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_TUNNEL_TYPE_IPIP, IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
@@ -92,7 +92,7 @@ export function destinationId(dest: { address: string; port?: number }, service:
 /** The checked address and port, as an instance of `kind`. */
 function checkDestination<T extends CheckedDestinationId>(dest: { address: string; port?: number }, service: ServiceId, field: string, kind: new (...args: ConstructorParameters<typeof CheckedDestinationId>) => T): T {
   if (!isObject(dest)) throw new ValidationError(field, 'a destination is an object: { address, port? }');
-  const v4 = typeof dest.address === 'string' && parseIpv4(dest.address) >= 0;
+  const v4 = typeof dest.address === 'string' && isIpv4(dest.address);
   const parsed = v4 ? undefined : parseAddress(dest.address, field);
   const port = dest.port === undefined ? service.port : integer(dest.port, field, 'port', service.fwmark ? 0 : 1, 65535, 'a port');
   if (parsed === undefined) return new kind(4, port, dest.address, dest.address, undefined);
@@ -163,7 +163,7 @@ const isWhole = (v: unknown, min: number, max: number): v is number => typeof v 
 export function plainDestination(spec: DestinationSpec, service: ServiceId): ResolvedDestination | undefined {
   if (!isObject(spec) || service.family !== 4 || !lacks(spec, 'tunnel')) return undefined;
   const address = spec.address;
-  if (typeof address !== 'string' || parseIpv4(address) < 0) return undefined;
+  if (typeof address !== 'string' || !isIpv4(address)) return undefined;
   const port = spec.port === undefined ? service.port : spec.port;
   if (!isWhole(port, service.fwmark ? 0 : 1, 65535)) return undefined;
   let forward = IP_VS_CONN_F_DROUTE;
@@ -174,8 +174,8 @@ export function plainDestination(spec: DestinationSpec, service: ServiceId): Res
   }
   // (=== undefined, not ??: resolveDestination refuses a null.)
   const weight = spec.weight === undefined ? 1 : spec.weight;
-  const upper = spec.upperThreshold === undefined ? 0 : spec.upperThreshold;
-  const lower = spec.lowerThreshold === undefined ? 0 : spec.lowerThreshold;
+  const upper = lacks(spec, 'upperThreshold') ? 0 : spec.upperThreshold;
+  const lower = lacks(spec, 'lowerThreshold') ? 0 : spec.lowerThreshold;
   if (!isWhole(weight, 0, INT_MAX) || !isWhole(upper, 0, INT_MAX) || !isWhole(lower, 0, U32_MAX) || lower > upper) return undefined;
   return plainDestinationOf(port, address, forward, weight, upper, lower);
 }

@@ -3,7 +3,7 @@
 // problem is a ValidationError naming the caller's field. Services here,
 // destinations in validate-destination.ts. Also the one check made after a
 // write: did the kernel keep what it was sent (IpvsReadBackError).
-import { ipFamily, ipToBytes, bytesToIp, parseIpv4 } from '../../codec/address.js';
+import { ipFamily, ipToBytes, bytesToIp, isIpv4 } from '../../codec/address.js';
 import { ValidationError, showValue } from '../../protocol/errors.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../../uapi/linux.js';
 import {
@@ -72,10 +72,52 @@ export interface ServiceId {
   fwmark: number;
   protocol: number;
   /** 4 or 16 bytes, network order; empty for fwmark services. */
-  address: Buffer;
+  readonly address: Buffer;
   port: number;
+  /** An IPv4 address as the caller wrote it (canonical: only a dotted quad parses), written without a Buffer. */
+  readonly ipv4Text?: string;
   /** As ipvsadm prints it: "198.51.100.1:80/tcp", "[2001:db8::1]:80/tcp", "fwmark 1 (IPv6)". */
-  text: string;
+  readonly text: string;
+}
+
+/**
+ * The id of a service named by protocol, address and port. Its bytes and its
+ * text are made when first read: a bulk create writes IPv4 from the caller's
+ * string and names a service only in an error, and making both for each of
+ * 10k services was ~190 bytes of garbage apiece.
+ */
+class AddressedServiceId implements ServiceId {
+  private bytes: Buffer | undefined;
+  private label: string | undefined;
+
+  constructor(
+    readonly family: 4 | 6,
+    readonly protocol: number,
+    readonly port: number,
+    /** In normal form (the caller's own string for IPv4). */
+    private readonly addressText: string,
+    private readonly protocolName: string,
+  ) {}
+
+  get fwmark(): number {
+    return 0;
+  }
+
+  get af(): number {
+    return afOf(this.family);
+  }
+
+  get ipv4Text(): string | undefined {
+    return this.family === 4 ? this.addressText : undefined;
+  }
+
+  get address(): Buffer {
+    return (this.bytes ??= ipToBytes(this.addressText, 'service.address'));
+  }
+
+  get text(): string {
+    return (this.label ??= `${formatAddressPort(this.addressText, this.family, this.port)}/${this.protocolName}`);
+  }
 }
 
 /** Everything a NEW_SERVICE / SET_SERVICE needs. */
@@ -136,20 +178,17 @@ export function serviceId(key: ServiceKey, field = 'service'): ServiceId {
   if (typeof key.protocol !== 'string' || !Object.hasOwn(PROTOCOLS, key.protocol) || protocol === undefined) {
     throw new ValidationError(`${field}.protocol`, `'tcp', 'udp' or 'sctp', got ${showValue(key.protocol)}`);
   }
-  const { family, address, text: addressText } = parseAddress(key.address, field);
+  const address = key.address;
+  let family: 4 | 6 = 4;
+  let addressText = address;
+  if (typeof address !== 'string' || !isIpv4(address)) ({ family, text: addressText } = parseAddress(address, field));
   const port = integer(key.port, field, 'port', 1, 65535, 'a service port (only fwmark services have none)');
-  const text = `${formatAddressPort(addressText, family, port)}/${key.protocol}`;
-  return { family, af: afOf(family), fwmark: 0, protocol, address, port, text };
+  return new AddressedServiceId(family, protocol, port, addressText, key.protocol);
 }
 
 /** `${field}.address` as bytes and normal text (the input itself for IPv4: only the canonical dotted quad parses). */
 export function parseAddress(ip: string, field: string): { family: 4 | 6; address: Buffer; text: string } {
-  const v4 = typeof ip === 'string' ? parseIpv4(ip) : -1;
-  if (v4 >= 0) {
-    const address = Buffer.allocUnsafe(4);
-    address.writeUInt32BE(v4, 0);
-    return { family: 4, address, text: ip };
-  }
+  if (typeof ip === 'string' && isIpv4(ip)) return { family: 4, address: ipToBytes(ip, field), text: ip };
   const address = ipToBytes(ip, `${field}.address`);
   return address.length === 4 ? { family: 4, address, text: bytesToIp(address) } : { family: 6, address, text: bytesToIp(address) };
 }
@@ -205,7 +244,7 @@ export function serviceIdOf(s: Service): ServiceId {
   const af = afOf(s.family);
   if (s.fwmark !== undefined) return { family: s.family, af, fwmark: s.fwmark, protocol: IPPROTO_TCP, address: Buffer.alloc(0), port: 0, text: serviceKeyText(s) };
   const protocol = PROTOCOLS[s.protocol] ?? Number(s.protocol);
-  return { family: s.family, af, fwmark: 0, protocol, address: ipToBytes(s.address, 'service.address'), port: s.port, text: serviceKeyText(s) };
+  return new AddressedServiceId(s.family, protocol, s.port, s.address, s.protocol);
 }
 
 /** A key as read from the kernel, in the same normal form as serviceId(). */
