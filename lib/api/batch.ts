@@ -224,14 +224,14 @@ export async function sendRequests(
       w.reset();
       let onePerRequest = true;
       for (let i = from; i < to; i++) {
-        const first = w.messages.length;
+        const first = w.count;
         let describeOne: Describe;
         try {
           describeOne = requests[i]!.write(w, ifindex);
         } catch (err) {
           throw opError(i, err);
         }
-        const end = w.messages.length;
+        const end = w.count;
         for (let m = first; m < end; m++) describes[m] = describeOne;
         if (end !== first + 1) onePerRequest = false;
         ends[i - from] = end;
@@ -257,7 +257,7 @@ export async function sendRequests(
     if (!result.ok) break;
   }
   for (let i = results.length; i < writers.length; i++) {
-    results.push({ ok: false, skipped: true, error: new Error(`${writers[i]!.w.messages[0]!.what}: not sent, an earlier operation failed`) });
+    results.push({ ok: false, skipped: true, error: new Error(`${writers[i]!.w.message(0).what}: not sent, an earlier operation failed`) });
   }
   return results;
 }

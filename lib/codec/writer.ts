@@ -24,7 +24,20 @@ export class MessageWriter implements MessageSource {
   private fieldFrom = 0;
   /** Entries of `fields` in use: reset() keeps the arrays, so a long batch does not regrow them per chunk. */
   private fieldCount = 0;
-  private written: WrittenMessage[] = [];
+  /**
+   * The finished messages' records, as columns: record i is starts[i],
+   * lengths[i], fieldFroms[i], fieldTos[i] and labels[i], for i < recorded.
+   * An object per message (a WrittenMessage) was ~70 bytes of garbage an
+   * entry in a 50k FDB batch, and the array holding them was regrown per
+   * chunk; the columns are reused by every chunk (reset()), and a record is
+   * made only when asked for (an error).
+   */
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly fieldFroms: number[] = [];
+  private readonly fieldTos: number[] = [];
+  private readonly labels: MessageLabel[] = [];
+  private recorded = 0;
 
   /** Records each attribute's field name; see the constructor. */
   private readonly fieldNames: boolean;
@@ -46,21 +59,29 @@ export class MessageWriter implements MessageSource {
 
   // MessageSource: the messages ended with a record (end, endLabelled).
   get count(): number {
-    return this.written.length;
+    return this.recorded;
   }
   startOf(i: number): number {
-    return this.written[i]!.start;
+    return this.starts[i]!;
   }
   lengthOf(i: number): number {
-    return this.written[i]!.length;
+    return this.lengths[i]!;
   }
+  /** Message i's record, made now: read it for an error, not per message of a batch. */
   message(i: number): WrittenMessage {
-    return this.written[i]!;
+    if (i < 0 || i >= this.recorded) throw new RangeError(`MessageWriter: no message ${i}`);
+    return new LabelledMessage(this.starts[i]!, this.lengths[i]!, this.fields, this.fieldFroms[i]!, this.fieldTos[i]!, this.labels[i]!);
   }
 
-  /** The messages ended so far, in order. */
+  /** The records of the messages ended so far, in order (made on each call). */
   get messages(): WrittenMessage[] {
-    return this.written;
+    return this.messagesFrom(0);
+  }
+  /** The records of messages from..count-1 (made on each call). */
+  messagesFrom(from: number): WrittenMessage[] {
+    const out: WrittenMessage[] = [];
+    for (let i = from; i < this.recorded; i++) out.push(this.message(i));
+    return out;
   }
 
   /**
@@ -75,7 +96,7 @@ export class MessageWriter implements MessageSource {
     this.pos = 0;
     this.fieldFrom = 0;
     this.fieldCount = 0;
-    this.written = [];
+    this.recorded = 0;
   }
 
   private reserve(n: number): void {
@@ -102,10 +123,8 @@ export class MessageWriter implements MessageSource {
 
   /** Ends the current message, fixing its length; `fieldPrefix` qualifies its field names (see WrittenMessage). */
   end(what: string, fieldPrefix?: string): WrittenMessage {
-    const start = this.closeMessage();
-    const message: WrittenMessage = { start, length: this.pos - start, fields: this.fields, fieldFrom: this.fieldFrom, fieldTo: this.fieldCount, what, fieldPrefix };
-    this.written.push(message);
-    return message;
+    this.record({ what, fieldPrefix });
+    return this.message(this.recorded - 1);
   }
 
   /**
@@ -114,11 +133,8 @@ export class MessageWriter implements MessageSource {
    * of 50k messages then builds no strings up front. The label must always
    * say the same thing.
    */
-  endLabelled(label: MessageLabel): WrittenMessage {
-    const start = this.closeMessage();
-    const message = new LabelledMessage(start, this.pos - start, this.fields, this.fieldFrom, this.fieldCount, label);
-    this.written.push(message);
-    return message;
+  endLabelled(label: MessageLabel): void {
+    this.record(label);
   }
 
   /**
@@ -128,6 +144,16 @@ export class MessageWriter implements MessageSource {
    */
   endUnrecorded(): number {
     return this.closeMessage();
+  }
+
+  private record(label: MessageLabel): void {
+    const start = this.closeMessage();
+    const i = this.recorded++;
+    this.starts[i] = start;
+    this.lengths[i] = this.pos - start;
+    this.fieldFroms[i] = this.fieldFrom;
+    this.fieldTos[i] = this.fieldCount;
+    this.labels[i] = label;
   }
 
   /** Writes the current message's length; returns where it starts. */

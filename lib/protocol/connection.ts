@@ -246,8 +246,8 @@ export class Connection {
    */
   async dump<T>(writer: MessageWriter, decode: Decoder<T>, options: DumpOptions & { describe?: Describe } = {}): Promise<T[]> {
     const retries = options.retries ?? 3;
-    const message = writer.messages[0];
-    if (message === undefined || writer.messages.length !== 1) throw new Error('dump: the writer must hold exactly one message');
+    if (writer.count !== 1) throw new Error('dump: the writer must hold exactly one message');
+    const message = writer.message(0);
     for (let attempt = 1; ; attempt++) {
       const { replies, interrupted } = await this.dumpOnce<T>(writer, decode, options);
       if (!interrupted) return replies;
@@ -262,7 +262,7 @@ export class Connection {
     options: RequestOptions & { describe?: Describe },
   ): Promise<{ replies: T[]; interrupted: boolean }> {
     await this.dumps.acquire(options.signal);
-    const message = writer.messages[0]!;
+    const message = writer.message(0);
     const bytes = writer.view();
     const seq = this.nextSeq();
     bytes.writeUInt32LE(seq, message.start + 8);

@@ -287,7 +287,8 @@ export class EncodedOps {
         // An op the caller broke after it was checked (and sent as checked) is named by its place.
         if (step.local) return one.begin(0, 0).end(`ops[${from + k}]`);
         writeStepMessage(one, familyId, step);
-        return one.endLabelled(step);
+        one.endLabelled(step);
+        return one.message(0);
       },
     };
   }

@@ -75,9 +75,9 @@ const WRITE_FLAGS = NLM_F_REQUEST | NLM_F_ACK;
 /** Runs `build` on a scratch writer (validation), then on `w`; returns the messages it added. */
 function writeAtomically(w: MessageWriter, build: (w: MessageWriter) => void): WrittenMessage[] {
   build(new MessageWriter(512));
-  const before = w.messages.length;
+  const before = w.count;
   build(w);
-  return w.messages.slice(before);
+  return w.messagesFrom(before);
 }
 
 function checkAlias(alias: unknown): Buffer {
