@@ -49,6 +49,11 @@ export function parseIpv4(text: string): number {
   return bits === bits ? bits >>> 0 : -1;
 }
 
+/** The dotted quad of ipv4Bits() output. */
+export function ipv4FromBits(bits: number): string {
+  return `${bits >>> 24}.${(bits >>> 16) & 255}.${(bits >>> 8) & 255}.${bits & 255}`;
+}
+
 /** Whether `text` is a dotted quad that ipv4Bits() takes. */
 export function isIpv4(text: string): boolean {
   const bits = ipv4Bits(text);

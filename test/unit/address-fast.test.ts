@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { isIP } from 'node:net';
 import { MessageWriter } from '../../lib/codec/writer.js';
-import { parseIpv4, ipv4Bits, isIpv4, parseMac, ipFamily, ipToBytes, macToBytes, bytesToIp } from '../../lib/codec/address.js';
+import { parseIpv4, ipv4Bits, ipv4FromBits, isIpv4, parseMac, ipFamily, ipToBytes, macToBytes, bytesToIp } from '../../lib/codec/address.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
 import { fdbRequest } from '../../lib/families/fdb.js';
 
@@ -106,6 +106,7 @@ describe('parseIpv4 / ipFamily against node:net isIP', () => {
       const bits = ipv4Bits(text);
       expect({ text, bits: v >= 0 ? bits : Number.isNaN(bits) }).toEqual({ text, bits: v >= 0 ? v | 0 : true });
       expect(isIpv4(text)).toBe(v >= 0);
+      if (v >= 0) expect(ipv4FromBits(bits)).toBe(text);
     }
     expect(ipv4Bits('255.255.255.255')).toBe(-1);
     expect(ipv4Bits('198.18.0.1')).toBe((198 << 24) | (18 << 16) | 1);

@@ -24,6 +24,10 @@ const SHAPES: DestinationSpec[] = [
   { address: '198.51.100.5', forward: 'bypass', upperThreshold: 10, lowerThreshold: 5 },
   { address: '198.51.100.6', upperThreshold: INT_MAX, lowerThreshold: INT_MAX },
   { address: '198.51.100.7', forward: 'tunnel' },
+  // Addresses whose bits are positive and negative as int32, at both ends.
+  { address: '10.0.0.1', port: 2 },
+  { address: '0.0.0.1' },
+  { address: '255.255.255.254', forward: 'route' },
 ];
 /** Shapes that need a read-back (tunnel options, mixed families): a batch holding one keeps its steps. */
 const READ_BACK: DestinationSpec[] = [
@@ -88,7 +92,9 @@ describe('EncodedOps: a long plain batch', () => {
     const v4 = serviceId({ protocol: 'tcp', address: '198.18.0.1', port: 80 });
     const v6 = serviceId({ protocol: 'tcp', address: '2001:db8::1', port: 80 });
     const plain = [...SHAPES, ...READ_BACK].filter((d) => plainDestination(d, v4) !== undefined).map((d) => d.address);
-    expect(plain).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5', '198.51.100.6']);
+    expect(plain).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5', '198.51.100.6', '10.0.0.1', '0.0.0.1', '255.255.255.254']);
+    // The shared object keeps the address as bits, and still says what it is.
+    expect(plainDestination({ address: '255.255.255.254', port: 9 }, v4)?.id.text).toBe('255.255.255.254:9');
     expect(plainDestination({ address: '198.51.100.1' }, v6)).toBeUndefined();
     expect(plainService({ protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'rr' }, v4)?.netmask).toBe(0xffffffff);
     expect(plainService({ protocol: 'tcp', address: '2001:db8::1', port: 80 }, v6)?.scheduler).toBe('wlc');

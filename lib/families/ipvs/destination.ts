@@ -47,7 +47,8 @@ export function writeDestinationNest(w: MessageWriter, dest: DestinationId | Res
   const id = full ? full.id : (dest as DestinationId);
   const f = destinationFields(field);
   const nest = w.nest(IPVS_CMD_ATTR_DEST, field);
-  if (id.ipv4Text !== undefined) w.attrIp(IPVS_DEST_ATTR_ADDR, id.ipv4Text, f.address);
+  if (id.ipv4Bits !== undefined) w.attrIpv4(IPVS_DEST_ATTR_ADDR, id.ipv4Bits, f.address);
+  else if (id.ipv4Text !== undefined) w.attrIp(IPVS_DEST_ATTR_ADDR, id.ipv4Text, f.address);
   else w.attrBytes(IPVS_DEST_ATTR_ADDR, id.address, f.address);
   w.attrBe16(IPVS_DEST_ATTR_PORT, id.port, f.port);
   w.attrU16(IPVS_DEST_ATTR_ADDR_FAMILY, id.af, f.address);

@@ -1,7 +1,7 @@
 // Checks a destination (real server) before anything reaches the kernel, and
 // turns it into what NEW/SET/DEL_DEST send: see validate.ts for services and
 // for the primitives both use.
-import { ipToBytes, isIpv4 } from '../../codec/address.js';
+import { ipToBytes, ipv4Bits, ipv4FromBits, isIpv4 } from '../../codec/address.js';
 import { ValidationError, showValue } from '../../protocol/errors.js';
 import {
   IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_TUNNEL_TYPE_IPIP, IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
@@ -18,6 +18,8 @@ export interface DestinationId {
   address: Buffer;
   /** The IPv4 address as dotted-quad text, when the id keeps it so: written straight into the message, without making `address`. */
   ipv4Text?: string;
+  /** The IPv4 address as ipv4Bits(), when the id keeps it so (the plain adds of a long batch). */
+  ipv4Bits?: number;
   port: number;
   /** "192.0.2.10:80" or "[2001:db8::10]:80". */
   text: string;
@@ -31,6 +33,8 @@ export interface DestinationId {
 class CheckedDestinationId implements DestinationId {
   private bytes: Buffer | undefined;
   private label: string | undefined;
+  /** Set only by the shared object of the plain adds (ScratchDestination). */
+  ipv4Bits: number | undefined = undefined;
 
   constructor(
     readonly family: 4 | 6,
@@ -128,19 +132,27 @@ function tunnelFor(spec: DestinationSpec, forward: number, field: string, curren
   return { type, port, flags };
 }
 
-/** The object plainDestination() fills: one for all, written out before the next op is checked. */
+/**
+ * The object plainDestination() fills: one for all, written out before the
+ * next op is checked. It holds the IPv4 address as bits (what EncodedOps
+ * keeps); its text and bytes are made from them if asked for.
+ */
 class ScratchDestination extends CheckedDestination {
   constructor() {
-    super(4, 0, '', '', undefined);
+    super(4, 0, '', undefined, undefined);
   }
 
-  fill(port: number, address: string, forward: number, weight: number, upperThreshold: number, lowerThreshold: number): this {
-    const self = this as unknown as { port: number; addressText: string; ipv4Text: string; bytes: undefined; label: undefined };
-    self.port = port;
-    self.addressText = address;
-    self.ipv4Text = address;
-    self.bytes = undefined;
-    self.label = undefined;
+  override get address(): Buffer {
+    return ipToBytes(ipv4FromBits(this.ipv4Bits!), 'destination.address');
+  }
+
+  override get text(): string {
+    return formatAddressPort(ipv4FromBits(this.ipv4Bits!), 4, this.port);
+  }
+
+  fill(port: number, bits: number, forward: number, weight: number, upperThreshold: number, lowerThreshold: number): this {
+    (this as { port: number }).port = port;
+    this.ipv4Bits = bits;
     this.forward = forward;
     this.weight = weight;
     this.upperThreshold = upperThreshold;
@@ -163,7 +175,8 @@ const isWhole = (v: unknown, min: number, max: number): v is number => typeof v 
 export function plainDestination(spec: DestinationSpec, service: ServiceId): ResolvedDestination | undefined {
   if (!isObject(spec) || service.family !== 4 || !lacks(spec, 'tunnel')) return undefined;
   const address = spec.address;
-  if (typeof address !== 'string' || !isIpv4(address)) return undefined;
+  const bits = typeof address === 'string' ? ipv4Bits(address) : NaN;
+  if (bits !== bits) return undefined;
   const port = spec.port === undefined ? service.port : spec.port;
   if (!isWhole(port, service.fwmark ? 0 : 1, 65535)) return undefined;
   let forward = IP_VS_CONN_F_DROUTE;
@@ -177,12 +190,12 @@ export function plainDestination(spec: DestinationSpec, service: ServiceId): Res
   const upper = lacks(spec, 'upperThreshold') ? 0 : spec.upperThreshold;
   const lower = lacks(spec, 'lowerThreshold') ? 0 : spec.lowerThreshold;
   if (!isWhole(weight, 0, INT_MAX) || !isWhole(upper, 0, INT_MAX) || !isWhole(lower, 0, U32_MAX) || lower > upper) return undefined;
-  return plainDestinationOf(port, address, forward, weight, upper, lower);
+  return plainDestinationOf(port, bits, forward, weight, upper, lower);
 }
 
-/** A plain destination add from its checked values (IPv4 `address` text), in the shared object plainDestination() returns. */
-export function plainDestinationOf(port: number, address: string, forward: number, weight: number, upperThreshold: number, lowerThreshold: number): ResolvedDestination {
-  return scratch.fill(port, address, forward, weight, upperThreshold, lowerThreshold);
+/** A plain destination add from its checked values (the IPv4 address as ipv4Bits()), in the shared object plainDestination() returns. */
+export function plainDestinationOf(port: number, bits: number, forward: number, weight: number, upperThreshold: number, lowerThreshold: number): ResolvedDestination {
+  return scratch.fill(port, bits, forward, weight, upperThreshold, lowerThreshold);
 }
 
 /** The complete destination to send: the caller's spec over `current` (edit) or over ipvsadm's defaults (add). */
