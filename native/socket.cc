@@ -57,6 +57,22 @@ void PutU32(std::vector<uint8_t>& out, uint32_t value) {
   out.insert(out.end(), bytes, bytes + 4);
 }
 
+// Whether a datagram holds only plain acks (NLMSG_ERROR with error 0): what
+// JS reads and lets go at once, so they may land in the reused buffer.
+bool OnlyPlainAcks(const uint8_t* data, size_t len) {
+  size_t at = 0;
+  while (at + NLMSG_HDRLEN <= len) {
+    nlmsghdr h;
+    memcpy(&h, data + at, sizeof(h));
+    if (h.nlmsg_type != NLMSG_ERROR || h.nlmsg_len < NLMSG_HDRLEN + 4 || at + h.nlmsg_len > len) return false;
+    int32_t error;
+    memcpy(&error, data + at + NLMSG_HDRLEN, 4);
+    if (error != 0) return false;
+    at += NLMSG_ALIGN(h.nlmsg_len);
+  }
+  return at >= len;
+}
+
 }  // namespace
 
 Napi::Function Socket::Init(Napi::Env env) {
@@ -69,6 +85,7 @@ Napi::Function Socket::Init(Napi::Env env) {
       InstanceMethod("addMembership", &Socket::AddMembership),
       InstanceMethod("dropMembership", &Socket::DropMembership),
       InstanceMethod("setReceiveBuffer", &Socket::SetReceiveBuffer),
+      InstanceMethod("setLanding", &Socket::SetLanding),
       InstanceAccessor("portId", &Socket::GetPortId, nullptr),
       InstanceAccessor("fd", &Socket::GetFd, nullptr),
       InstanceAccessor("features", &Socket::GetFeatures, nullptr),
@@ -140,6 +157,7 @@ void Socket::OnReadable(uv_poll_t* handle, int status, int events) {
 int Socket::Fill() {
   if (slots_.empty()) slots_.resize(kSlotSize * kSlots);
   out_.clear();
+  plainAcksOnly_ = true;
   mmsghdr msgs[kSlots];
   iovec iov[kSlots];
   sockaddr_nl from[kSlots];
@@ -179,6 +197,7 @@ int Socket::Fill() {
       PutU32(out_, static_cast<uint32_t>(len));
       PutU32(out_, flags);
       const uint8_t* data = slots_.data() + i * kSlotSize;
+      if (plainAcksOnly_ && (flags != 0 || !OnlyPlainAcks(data, len))) plainAcksOnly_ = false;
       out_.insert(out_.end(), data, data + len);
       datagrams++;
     }
@@ -197,8 +216,7 @@ void Socket::Deliver(int error) {
     out_.clear();
     return;
   }
-  Napi::Value batch = out_.empty() ? env.Null() : Napi::Buffer<uint8_t>::Copy(env, out_.data(), out_.size()).As<Napi::Value>();
-  out_.clear();
+  Napi::Value batch = TakeFrames(env);
   onBatch_.MakeCallback(Value(), {batch, Napi::Number::New(env, error)});
   if (env.IsExceptionPending()) {
     Napi::Error err = env.GetAndClearPendingException();
@@ -233,13 +251,45 @@ Napi::Value Socket::Receive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (fd_ < 0) return env.Null();
   int err = Fill();
-  Napi::Value frames = out_.empty() ? env.Null() : Napi::Buffer<uint8_t>::Copy(env, out_.data(), out_.size()).As<Napi::Value>();
-  out_.clear();
+  Napi::Value frames = TakeFrames(env);
   if (err == 0) return frames;
   Napi::Array both = Napi::Array::New(env, 2);
   both.Set(0u, frames);
   both.Set(1u, Napi::Number::New(env, err));
   return both;
+}
+
+// What Fill() read, for JS: null when nothing; the byte count when it is
+// only plain acks and fits the landing buffer (copied there: a 50k-request
+// batch's acks then make no Buffer, malloc or finalizer per read); a fresh
+// Buffer otherwise, which JS may keep.
+Napi::Value Socket::TakeFrames(Napi::Env env) {
+  Napi::Value frames;
+  if (out_.empty()) {
+    frames = env.Null();
+  } else if (plainAcksOnly_ && landing_ != nullptr && out_.size() <= landingLength_) {
+    memcpy(landing_, out_.data(), out_.size());
+    frames = Napi::Number::New(env, static_cast<double>(out_.size()));
+  } else {
+    frames = Napi::Buffer<uint8_t>::Copy(env, out_.data(), out_.size());
+  }
+  out_.clear();
+  return frames;
+}
+
+// setLanding(buffer): where reads of plain acks are copied (see TakeFrames).
+Napi::Value Socket::SetLanding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) {
+    Napi::TypeError::New(env, "setLanding(Buffer)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
+  // Held here too, so its memory stays while this socket may write to it.
+  landingRef_ = Napi::Persistent(buffer);
+  landing_ = buffer.Data();
+  landingLength_ = buffer.Length();
+  return env.Undefined();
 }
 
 Napi::Value Socket::Close(const Napi::CallbackInfo& info) {

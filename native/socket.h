@@ -33,6 +33,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::Value AddMembership(const Napi::CallbackInfo& info);
   Napi::Value DropMembership(const Napi::CallbackInfo& info);
   Napi::Value SetReceiveBuffer(const Napi::CallbackInfo& info);
+  Napi::Value SetLanding(const Napi::CallbackInfo& info);
   Napi::Value GetPortId(const Napi::CallbackInfo& info);
   Napi::Value GetFd(const Napi::CallbackInfo& info);
   Napi::Value GetFeatures(const Napi::CallbackInfo& info);
@@ -42,6 +43,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   // Reads what is queued into out_; returns the socket error seen, or 0.
   int Fill();
   void Deliver(int error);
+  Napi::Value TakeFrames(Napi::Env env);
 
   int fd_ = -1;
   uint32_t portId_ = 0;
@@ -51,6 +53,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::FunctionReference onBatch_;
   std::vector<uint8_t> slots_;  // recvmmsg landing area, allocated on first read
   std::vector<uint8_t> out_;    // framed datagrams handed to JS
+  bool plainAcksOnly_ = false;  // out_ holds plain acks alone (see TakeFrames)
+  // JS's reused buffer for plain acks: valid until the next read.
+  Napi::Reference<Napi::Buffer<uint8_t>> landingRef_;
+  uint8_t* landing_ = nullptr;
+  size_t landingLength_ = 0;
 };
 
 // Frame header in front of each datagram handed to JS: u32 length, u32 flags.

@@ -4,8 +4,16 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-/** Called once per event-loop turn with framed datagrams: [u32 len][u32 flags][bytes]... */
-export type BatchCallback = (batch: Buffer | null, errno: number) => void;
+/**
+ * Framed datagrams, [u32 len][u32 flags][bytes]...: a Buffer of their own,
+ * or a byte count when they are plain acks alone and were copied into the
+ * socket's landing buffer (setLanding), whose contents last until the next
+ * read; null when there are none.
+ */
+export type Frames = Buffer | number | null;
+
+/** Called once per event-loop turn with what was read (see Frames). */
+export type BatchCallback = (batch: Frames, errno: number) => void;
 
 export interface NativeSocket {
   /** One sendmsg of a buffer holding any number of netlink messages; bytes sent or -errno. */
@@ -14,7 +22,7 @@ export interface NativeSocket {
    * Reads what is queued now, without waiting: framed datagrams (as for the
    * batch callback), null when none, or [frames | null, errno] after a socket error.
    */
-  receive(): Buffer | null | [Buffer | null, number];
+  receive(): Frames | [Frames, number];
   close(): void;
   /** Keep the process alive while requests wait (uv_ref) / stop doing so. */
   ref(): void;
@@ -22,6 +30,8 @@ export interface NativeSocket {
   addMembership(group: number): number;
   dropMembership(group: number): number;
   setReceiveBuffer(bytes: number): number;
+  /** Where plain acks are copied instead of a Buffer each (see Frames); the socket holds it. */
+  setLanding(buffer: Buffer): void;
   readonly portId: number;
   readonly fd: number;
   /** Bits: 1 EXT_ACK, 2 CAP_ACK, 4 GET_STRICT_CHK, 8 SO_RCVBUFFORCE accepted. */

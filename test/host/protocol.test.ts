@@ -7,7 +7,8 @@ import { Rtnl, NetlinkError, DumpInterruptedError } from '../../lib/index.js';
 import { MessageWriter } from '../../lib/codec/writer.js';
 import { writeIfinfomsg, decodeLink } from '../../lib/families/link/link.js';
 import { RTM_NEWLINK, RTM_DELLINK } from '../../lib/uapi/rtnetlink.js';
-import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL } from '../../lib/uapi/netlink.js';
+import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLMSG_NOOP, NLMSG_ERROR } from '../../lib/uapi/netlink.js';
+import { native } from '../../lib/transport/native.js';
 import { IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_VXLAN_ID } from '../../lib/uapi/if_link.js';
 import { makeNetns, ipIn, ipJson } from '../helpers/netns.js';
 
@@ -134,6 +135,50 @@ describe('answers read right after the send', () => {
     await loop;
     expect(links.map((l) => l.name).sort()).toEqual(ipJson<Array<{ ifname: string }>>(ns, 'link', 'show').map((l) => l.ifname).sort());
     expect(requests).toBeGreaterThan(0);
+  });
+});
+
+describe('reads into the landing buffer', () => {
+  /** The messages in framed datagrams: [type, error] each. */
+  function acksIn(bytes: Buffer, end: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let pos = 0; pos + 8 <= end; pos += 8 + bytes.readUInt32LE(pos)) {
+      const at = pos + 8;
+      out.push([bytes.readUInt16LE(at + 4), bytes.readInt32LE(at + 16)]);
+    }
+    return out;
+  }
+
+  it('plain acks land in the reused buffer (a byte count comes back); anything else comes in a Buffer of its own', () => {
+    const socket = new native.NativeSocket(0 /* NETLINK_ROUTE */, `/run/netns/${ns}`, 1 << 20, () => {});
+    try {
+      const landing = Buffer.alloc(64 << 10);
+      socket.setLanding(landing);
+      const noops = new MessageWriter();
+      for (let i = 0; i < 10; i++) noops.begin(NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK).end('no-op');
+      expect(socket.send(noops.view())).toBe(noops.length);
+      const got = socket.receive();
+      expect(typeof got).toBe('number');
+      expect(acksIn(landing, got as number)).toEqual(Array.from({ length: 10 }, () => [NLMSG_ERROR, 0]));
+
+      // An error ack (a link create with no kind) is not a plain ack: the read gets a Buffer, and the landing is untouched.
+      landing.fill(0xee);
+      const bad = new MessageWriter();
+      bad.begin(NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK).end('no-op');
+      bad.begin(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+      writeIfinfomsg(bad);
+      bad.end('create a link with no kind');
+      socket.send(bad.view());
+      const mixed = socket.receive();
+      expect(Buffer.isBuffer(mixed)).toBe(true);
+      const acks = acksIn(mixed as Buffer, (mixed as Buffer).length);
+      expect(acks[0]).toEqual([NLMSG_ERROR, 0]);
+      expect(acks[1]![0]).toBe(NLMSG_ERROR);
+      expect(acks[1]![1]).toBeLessThan(0);
+      expect(landing.every((b) => b === 0xee)).toBe(true);
+    } finally {
+      socket.close();
+    }
   });
 });
 
