@@ -45,6 +45,18 @@ export function ipvsBulkOps(n, d, first = 0) {
   return ops;
 }
 
+/**
+ * The IPVS create's JIT warm-up, run in a scratch namespace before the timed
+ * batch: IPVS_WARMUP_BATCHES batches of up to 2000 × D, each with services of
+ * its own (the addresses stay in 198.18.0.0/15). One batch was not enough:
+ * traced with --trace-opt, 24 of nl-lvs's functions were still being compiled
+ * by TurboFan during the timed 10k × 4 run, and under UML that took ~150 ms
+ * (the compiler's memory is fresh pages, at ~150 µs a fault there). Both
+ * nl-lvs and the JS floor warm up this way.
+ */
+export const IPVS_WARMUP_BATCHES = 3;
+export const ipvsWarmupOps = (batch, n, d) => ipvsBulkOps(Math.min(2000, n), d, batch * 2000);
+
 /** FDB entries 0..n-1 as the op objects rtnl.batch() takes ('fdb.add' or 'fdb.delete'). */
 export function fdbOps(op, n, dev = FDB_DEV) {
   const ops = new Array(n);

@@ -82,6 +82,7 @@ const NO_PROBE = { stop: () => ({}) };
 export async function timed(fn) {
   const stopProfile = await startProfile();
   const probe = process.env.NL_LVS_BENCH_STALL === '1' ? startStallProbe() : NO_PROBE;
+  const r0 = process.resourceUsage();
   const t0 = performance.now();
   let value;
   try {
@@ -91,9 +92,11 @@ export async function timed(fn) {
     throw err;
   }
   const op_ms = performance.now() - t0;
+  const r1 = process.resourceUsage();
   const stall = probe.stop();
   await stopProfile();
-  return { value, op_ms: round(op_ms), ...stall };
+  // Fresh pages the operation touched: each one is a fault, and under UML a dear one.
+  return { value, op_ms: round(op_ms), minflt: r1.minorPageFault - r0.minorPageFault, ...stall };
 }
 
 /**

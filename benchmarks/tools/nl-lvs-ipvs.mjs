@@ -23,7 +23,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs, loadLibrary, timed, heapAllocated, report, median, round } from './common.mjs';
 import { rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { ipvsBulkOps, SINGLE_BASE, ipv4, ipvsState, changedServices } from '../harness/workload.mjs';
+import { ipvsBulkOps, ipvsWarmupOps, IPVS_WARMUP_BATCHES, SINGLE_BASE, ipv4, ipvsState, changedServices } from '../harness/workload.mjs';
 
 const opts = parseArgs(process.argv.slice(2));
 const { Ipvs, StatsReader } = await loadLibrary();
@@ -41,12 +41,12 @@ switch (opts.mode) {
     try {
       execFileSync('ip', ['-n', scratch, 'link', 'set', 'lo', 'up']);
       const warm = Ipvs.open({ netns: scratch });
-      await warm.batch(ipvsBulkOps(Math.min(2000, opts.n), opts.d, 20_000));
+      for (let b = 0; b < IPVS_WARMUP_BATCHES; b++) await warm.batch(ipvsWarmupOps(b, opts.n, opts.d));
       warm.close();
       const ops = ipvsBulkOps(opts.n, opts.d);
       const r = await timed(() => ipvs.batch(ops));
       const failed = r.value.filter((x) => !x.ok);
-      report({ op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, via: 'ipvs.batch' });
+      report({ op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, via: 'ipvs.batch' });
     } finally {
       execFileSync('ip', ['netns', 'del', scratch]);
     }
