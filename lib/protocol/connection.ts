@@ -70,16 +70,7 @@ export class Connection {
   readonly counters: ConnectionCounters = { sends: 0, messages: 0, datagrams: 0, crossings: 0, dumpRetries: 0 };
 
   constructor(protocol: number, options: ConnectionOptions = {}) {
-    this.transport = new Transport(protocol, options, {
-      datagram: (batch, start, end, truncated) => {
-        this.counters.datagrams++;
-        this.onDatagram(batch, start, end, truncated);
-      },
-      error: (errno) => this.onSocketError(errno),
-      batchEnd: () => {
-        this.counters.crossings++;
-      },
-    });
+    this.transport = new Transport(protocol, options, this);
     this.defaultTimeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.window = new AckWindow(this.transport.features & FEATURE_RCVBUF_FORCE ? WINDOW_FORCED : WINDOW_PLAIN);
     this.seq = (Date.now() & 0x3fffffff) + 1;
@@ -374,14 +365,17 @@ export class Connection {
     }
   }
 
-  // Nothing but a DecodeError may leave the receive path: anything else would
-  // reach the native callback and end the process.
-  private onDatagram(buf: Buffer, start: number, end: number, truncated: boolean): void {
+  // TransportHandlers (internal): the transport calls these methods, shared
+  // by every connection. Nothing but a DecodeError may leave the receive
+  // path: anything else would reach the native callback and end the process.
+  /** @internal */
+  onDatagram(buf: Buffer, start: number, end: number, truncated: boolean): void {
+    this.counters.datagrams++;
     try {
       // (The truncated case's closure lives in its own method: here it would
       // make every call allocate a context for `this`, 40 bytes per ack.)
       if (truncated) this.onTruncated(buf, start, end);
-      else walkMessages(buf, start, end, this.onWhole);
+      else walkMessages(buf, start, end, this);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       // A datagram we cannot walk: fail the request it belongs to, if it is ours.
@@ -399,7 +393,8 @@ export class Connection {
    * request we await finishes it straight from the bytes: a 50k-request batch
    * gets 50k of them, and a Message object each showed in its heap profile.
    */
-  private readonly onWhole = (buf: Buffer, at: number, length: number): void => {
+  /** @internal Called by walkMessages (see onDatagram). */
+  onMessageAt(buf: Buffer, at: number, length: number): void {
     if (length >= NLMSG_HDRLEN + 4 && buf.readUInt16LE(at + 4) === NLMSG_ERROR && buf.readInt32LE(at + NLMSG_HDRLEN) === 0) {
       const seq = buf.readUInt32LE(at + 8);
       const p = this.awaiting(buf.readUInt32LE(at + 12), seq);
@@ -409,7 +404,7 @@ export class Connection {
       }
     }
     this.onMessage(messageAt(buf, at, length), false);
-  };
+  }
 
   /** The request a message from `pid` answers, if it is ours and still awaited. */
   private awaiting(pid: number, seq: number): Pending | undefined {
@@ -501,7 +496,13 @@ export class Connection {
     return kernelError(msg, errno, isAck, messageOf(p), p.describe?.(-Math.abs(errno), messageOf(p).what, p.index));
   }
 
-  private onSocketError(errno: number): void {
+  /** @internal */
+  onBatchEnd(): void {
+    this.counters.crossings++;
+  }
+
+  /** @internal */
+  onSocketError(errno: number): void {
     // ENOBUFS: the kernel dropped messages meant for us. Acks may be among
     // them, so waiting requests fail now rather than hang. A running dump is
     // not affected: the kernel pauses a dump while the buffer is full and

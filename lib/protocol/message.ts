@@ -16,19 +16,26 @@ export interface Message {
   end: number;
 }
 
+/** Takes the messages of a datagram one by one (see walkMessages). */
+export interface MessageVisitor {
+  onMessageAt(buf: Buffer, at: number, length: number): void;
+}
+
 /**
- * Calls `fn(buf, at, length)` for each message in bytes [start, end) of `buf`
- * (one datagram), without making an object per message; a malformed header
- * is a DecodeError.
+ * Calls `visitor.onMessageAt(buf, at, length)` for each message in bytes
+ * [start, end) of `buf` (one datagram), without making an object per
+ * message; a malformed header is a DecodeError. A method rather than a
+ * callback: a Connection visits its own datagrams, so every connection
+ * calls the same function here (see TransportHandlers).
  */
-export function walkMessages(buf: Buffer, start: number, end: number, fn: (buf: Buffer, at: number, length: number) => void): void {
+export function walkMessages(buf: Buffer, start: number, end: number, visitor: MessageVisitor): void {
   let pos = start;
   while (pos + NLMSG_HDRLEN <= end) {
     const len = buf.readUInt32LE(pos);
     if (len < NLMSG_HDRLEN || pos + len > end) {
       throw new DecodeError(`message at byte ${pos - start} claims ${len} bytes, datagram has ${end - pos}`);
     }
-    fn(buf, pos, len);
+    visitor.onMessageAt(buf, pos, len);
     pos += (len + 3) & ~3;
   }
 }
@@ -48,7 +55,7 @@ export function messageAt(buf: Buffer, at: number, length: number): Message {
 
 /** Calls `fn` for each message in a datagram (bytes [start, end) of `buf`); a malformed header is a DecodeError. */
 export function forEachMessage(buf: Buffer, fn: (msg: Message) => void, start = 0, end = buf.length): void {
-  walkMessages(buf, start, end, (b, at, length) => fn(messageAt(b, at, length)));
+  walkMessages(buf, start, end, { onMessageAt: (b, at, length) => fn(messageAt(b, at, length)) });
 }
 
 /**

@@ -14,17 +14,23 @@ export interface TransportOptions {
   receiveBuffer?: number;
 }
 
+/**
+ * What the transport hands its reads to. Methods, not closures: a Connection
+ * is its own handler, so every connection calls the same functions, and the
+ * optimized receive path serves them all. With a closure per connection, each
+ * new one made that code deoptimize ("wrong call target") and compile again.
+ */
 export interface TransportHandlers {
   /**
    * One datagram from the kernel: bytes [start, end) of `batch`, valid during
    * the call. No view is made per datagram: a 50k-request batch gets 50k acks.
    * `truncated` when it did not fit the receive slot.
    */
-  datagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
+  onDatagram(batch: Buffer, start: number, end: number, truncated: boolean): void;
   /** A socket error: ENOBUFS means the kernel dropped messages for us (overrun). */
-  error(errno: number): void;
+  onSocketError(errno: number): void;
   /** Called after each batch of datagrams has been handed over. */
-  batchEnd?(): void;
+  onBatchEnd(): void;
 }
 
 const DEFAULT_RECEIVE_BUFFER = 32 << 20;
@@ -170,12 +176,12 @@ export class Transport {
         while (pos + 8 <= end) {
           const len = bytes.readUInt32LE(pos);
           const flags = bytes.readUInt32LE(pos + 4);
-          this.handlers.datagram(bytes, pos + 8, pos + 8 + len, (flags & FRAME_TRUNCATED) !== 0);
+          this.handlers.onDatagram(bytes, pos + 8, pos + 8 + len, (flags & FRAME_TRUNCATED) !== 0);
           pos += 8 + len;
         }
       }
-      if (errno !== 0) this.handlers.error(errno);
-      this.handlers.batchEnd?.();
+      if (errno !== 0) this.handlers.onSocketError(errno);
+      this.handlers.onBatchEnd();
     } finally {
       this.delivering = false;
     }
