@@ -46,7 +46,8 @@ export function writeServiceId(w: MessageWriter, id: ServiceId, field: string): 
     w.attrU32(IPVS_SVC_ATTR_FWMARK, id.fwmark, f.fwmark);
   } else {
     w.attrU16(IPVS_SVC_ATTR_PROTOCOL, id.protocol, f.protocol);
-    if (id.ipv4Text !== undefined) w.attrIp(IPVS_SVC_ATTR_ADDR, id.ipv4Text, f.address);
+    if (id.ipv4Bits !== undefined) w.attrIpv4(IPVS_SVC_ATTR_ADDR, id.ipv4Bits, f.address);
+    else if (id.ipv4Text !== undefined) w.attrIp(IPVS_SVC_ATTR_ADDR, id.ipv4Text, f.address);
     else w.attrBytes(IPVS_SVC_ATTR_ADDR, id.address, f.address);
     w.attrBe16(IPVS_SVC_ATTR_PORT, id.port, f.port);
   }

@@ -11,7 +11,7 @@ import {
 import type { IpvsOp } from './ops.js';
 import { beginIpvs, serviceNeedsReadBack, writeServiceNest } from './service.js';
 import { destinationNeedsReadBack, writeDestinationNest } from './destination.js';
-import { SCHEDULERS, ServiceIds, plainService, plainServiceOf, resolveService, type ResolvedService, type ServiceId, type WriteChecks } from './validate.js';
+import { SCHEDULERS, ServiceIds, plainService, plainServiceKey, plainServiceKeyOf, plainServiceOf, resolveService, type ResolvedService, type ServiceId, type WriteChecks } from './validate.js';
 import { destinationId, plainDestination, plainDestinationOf, resolveDestination, type DestinationId, type ResolvedDestination } from './validate-destination.js';
 
 const OPS = new Set(['addService', 'editService', 'deleteService', 'addDestination', 'editDestination', 'deleteDestination', 'zero', 'flush']);
@@ -161,7 +161,7 @@ const OP_PLAIN_DESTINATION = 2;
 /**
  * A long plain batch, checked and ready to write, with no object per op. The
  * common adds (plainService, plainDestination) are kept as columns of numbers
- * (the IPv4 address as its bits, the service as an index in a list of ids),
+ * (the service key and the IPv4 address as their bits, no id object per service),
  * and written a chunk at a time into one reused buffer; any
  * other op is written in full as it is checked. Keeping every message instead
  * (~110 bytes an op, 5.5 MB for 10k x 4) cost its fresh pages: under UML,
@@ -170,13 +170,10 @@ const OP_PLAIN_DESTINATION = 2;
  */
 export class EncodedOps {
   private readonly kind: Uint8Array;
-  /**
-   * The service of a plain add, as an index in `services`: a service is
-   * listed once per run of ops that name it (a service, then its
-   * destinations), so this is 4 bytes an op instead of a reference's 8.
-   */
-  private readonly serviceAt: Int32Array;
-  private readonly services: ServiceId[] = [];
+  // The service of a plain add (plainServiceKey): protocol, address bits, port.
+  private readonly serviceProtocol: Uint8Array;
+  private readonly serviceAddress: Int32Array;
+  private readonly servicePort: Uint16Array;
   /** A plain service's scheduler, as an index in SCHEDULERS. */
   private readonly scheduler: Uint8Array;
   // A plain destination's fields. A column is zeroed when made and its pages
@@ -199,7 +196,9 @@ export class EncodedOps {
 
   constructor(ops: number, chunk: number) {
     this.kind = new Uint8Array(ops);
-    this.serviceAt = new Int32Array(ops);
+    this.serviceProtocol = new Uint8Array(ops);
+    this.serviceAddress = new Int32Array(ops);
+    this.servicePort = new Uint16Array(ops);
     this.scheduler = new Uint8Array(ops);
     this.address = new Int32Array(ops);
     this.port = new Uint16Array(ops);
@@ -227,7 +226,7 @@ export class EncodedOps {
   addDestination(service: ServiceId, dest: ResolvedDestination): void {
     const i = this.count++;
     this.kind[i] = OP_PLAIN_DESTINATION;
-    this.serviceAt[i] = this.indexOf(service);
+    this.setService(i, service);
     this.address[i] = dest.id.ipv4Bits!;
     this.port[i] = dest.id.port;
     if (dest.forward !== 0) this.forward[i] = dest.forward;
@@ -240,15 +239,18 @@ export class EncodedOps {
   addService(service: ResolvedService): void {
     const i = this.count++;
     this.kind[i] = OP_PLAIN_SERVICE;
-    this.serviceAt[i] = this.indexOf(service.id);
+    this.setService(i, service.id);
     this.scheduler[i] = (SCHEDULERS as readonly string[]).indexOf(service.scheduler);
   }
 
-  private indexOf(service: ServiceId): number {
-    const last = this.services.length - 1;
-    if (last >= 0 && this.services[last] === service) return last;
-    this.services.push(service);
-    return last + 1;
+  private setService(i: number, id: ServiceId): void {
+    this.serviceProtocol[i] = id.protocol;
+    this.serviceAddress[i] = id.ipv4Bits!;
+    this.servicePort[i] = id.port;
+  }
+
+  private serviceOf(i: number): ServiceId {
+    return plainServiceKeyOf(this.serviceProtocol[i]!, this.serviceAddress[i]!, this.servicePort[i]!);
   }
 
   /** Writes op i into `w` as its step would be written, family id included. */
@@ -256,12 +258,12 @@ export class EncodedOps {
     switch (this.kind[i]) {
       case OP_PLAIN_SERVICE:
         beginIpvs(w, familyId, IPVS_CMD_NEW_SERVICE);
-        writeServiceNest(w, plainServiceOf(this.services[this.serviceAt[i]!]!, SCHEDULERS[this.scheduler[i]!]!), 'service');
+        writeServiceNest(w, plainServiceOf(this.serviceOf(i), SCHEDULERS[this.scheduler[i]!]!), 'service');
         w.endUnrecorded();
         return;
       case OP_PLAIN_DESTINATION: {
         beginIpvs(w, familyId, IPVS_CMD_NEW_DEST);
-        writeServiceNest(w, this.services[this.serviceAt[i]!]!, 'service');
+        writeServiceNest(w, this.serviceOf(i), 'service');
         const dest = plainDestinationOf(this.port[i]!, this.address[i]!, this.forward[i]!, this.weightLess1[i]! + 1, this.upper[i]!, this.lower[i]!);
         writeDestinationNest(w, dest, 'destination');
         w.endUnrecorded();
@@ -338,7 +340,7 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
     let step: Step;
     try {
       // The common adds of a long plain batch, written straight from the op (see plainService, plainDestination).
-      if (encoded !== undefined && encodePlainAdd(ops[i]!, ids, encoded)) continue;
+      if (encoded !== undefined && encodePlainAdd(ops[i]!, encoded)) continue;
       step = checkOp(ops[i]!, single ? -1 : i, checks, ids);
     } catch (err) {
       // Checked under plain names ("service.port"); only a bad op pays for "ops[7].".
@@ -362,18 +364,19 @@ export async function checkOps(ops: readonly IpvsOp[], single: boolean, checks: 
  * plainDestination), in the order checkOp() checks it; false, with nothing
  * written, for anything else.
  */
-function encodePlainAdd(op: IpvsOp, ids: ServiceIds, encoded: EncodedOps): boolean {
+function encodePlainAdd(op: IpvsOp, encoded: EncodedOps): boolean {
   if (typeof op !== 'object' || op === null) return false;
   if (op.op === 'addDestination') {
-    const service = ids.get(op.service, 'service');
-    const dest = plainDestination(op.destination, service);
-    if (dest === undefined) return false;
+    const service = plainServiceKey(op.service);
+    const dest = service && plainDestination(op.destination, service);
+    if (!dest) return false;
     encoded.addDestination(service, dest);
     return true;
   }
   if (op.op === 'addService') {
-    const service = plainService(op.service, ids.get(op.service, 'service'));
-    if (service === undefined) return false;
+    const id = plainServiceKey(op.service);
+    const service = id && plainService(op.service, id);
+    if (!service) return false;
     encoded.addService(service);
     return true;
   }

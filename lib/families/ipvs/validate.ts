@@ -3,7 +3,7 @@
 // problem is a ValidationError naming the caller's field. Services here,
 // destinations in validate-destination.ts. Also the one check made after a
 // write: did the kernel keep what it was sent (IpvsReadBackError).
-import { ipFamily, ipToBytes, bytesToIp, isIpv4 } from '../../codec/address.js';
+import { ipFamily, ipToBytes, bytesToIp, ipv4Bits, ipv4FromBits, isIpv4 } from '../../codec/address.js';
 import { ValidationError, showValue } from '../../protocol/errors.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../../uapi/linux.js';
 import {
@@ -76,6 +76,8 @@ export interface ServiceId {
   port: number;
   /** An IPv4 address as the caller wrote it (canonical: only a dotted quad parses), written without a Buffer. */
   readonly ipv4Text?: string;
+  /** An IPv4 address as ipv4Bits(), when the id keeps it so (the plain adds of a long batch). */
+  readonly ipv4Bits?: number;
   /** As ipvsadm prints it: "198.51.100.1:80/tcp", "[2001:db8::1]:80/tcp", "fwmark 1 (IPv6)". */
   readonly text: string;
 }
@@ -301,6 +303,52 @@ export function namedFlags(bits: number, scheduler: string): Required<ServiceFla
   const flags = { onePacket: (bits & IP_VS_SVC_F_ONEPACKET) !== 0, shFallback: false, shPort: false, mhFallback: false, mhPort: false };
   for (const [name, sched, bit] of SCHED_FLAGS) if (sched === scheduler && (bits & bit) !== 0) flags[name] = true;
   return flags;
+}
+
+/**
+ * The id plainServiceKey() fills: one for all, read before the next call. It
+ * keeps the address as bits; its bytes and text are made from them if asked.
+ */
+class ScratchServiceId implements ServiceId {
+  readonly family = 4;
+  readonly af = AF_INET;
+  readonly fwmark = 0;
+  protocol = 0;
+  port = 0;
+  ipv4Bits = 0;
+
+  get address(): Buffer {
+    return ipToBytes(ipv4FromBits(this.ipv4Bits), 'service.address');
+  }
+
+  get text(): string {
+    return `${formatAddressPort(ipv4FromBits(this.ipv4Bits), 4, this.port)}/${nameOf(PROTOCOLS, this.protocol) ?? this.protocol}`;
+  }
+}
+const scratchId = new ScratchServiceId();
+
+/**
+ * serviceId() for a plain key, with no object made and nothing remembered:
+ * { protocol, address, port } with an IPv4 address, and no fwmark or family.
+ * Returns a shared id, valid until the next call, or undefined for any other
+ * key (serviceId() then takes it, and names what is wrong). In a bulk create
+ * this left out an id and a map entry per service (~170 bytes each).
+ */
+export function plainServiceKey(key: ServiceKey): ServiceId | undefined {
+  if (!isObject(key) || !lacks(key, 'fwmark') || !lacks(key, 'family') || typeof key.protocol !== 'string' || !Object.hasOwn(PROTOCOLS, key.protocol)) return undefined;
+  const address = key.address;
+  const bits = typeof address === 'string' ? ipv4Bits(address) : NaN;
+  const port = key.port;
+  if (bits !== bits || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return plainServiceKeyOf(PROTOCOLS[key.protocol as IpvsProtocol], bits, port);
+}
+
+/** A plain key from its checked values, in the shared id plainServiceKey() returns. */
+export function plainServiceKeyOf(protocol: number, bits: number, port: number): ServiceId {
+  scratchId.protocol = protocol;
+  scratchId.ipv4Bits = bits;
+  scratchId.port = port;
+  return scratchId;
 }
 
 /** The object plainService() fills: one for all, written out before the next op is checked. */
