@@ -48,6 +48,45 @@ const WINDOW_PLAIN = 128;
 /** Ring slots of the pending table: more than WINDOW_FORCED, so a batch never overflows it. */
 const PENDING_SLOTS = 4096;
 
+/**
+ * The sink of one batch(): its results and what stopOnError waits on. A class,
+ * not a closure per call, so the ack path always calls the same function and
+ * its optimized code survives each new batch (a new closure per call made it
+ * deoptimize: "wrong call target").
+ */
+class BatchSink<T> implements Sink {
+  failed = false;
+  answered = 0;
+  wanted = 0;
+  onAnswered: (() => void) | undefined = undefined;
+
+  constructor(private readonly results: BatchResult<T>[]) {}
+
+  done(p: Pending, error?: Error): void {
+    this.results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };
+    if (error) this.failed = true;
+    if (++this.answered === this.wanted && this.onAnswered !== undefined) this.onAnswered();
+  }
+}
+
+/** The sink of one dump: hands over its replies, and fails the call on an error (see BatchSink). */
+class DumpSink implements Sink {
+  constructor(
+    private readonly call: Call,
+    private readonly reject: (e: unknown) => void,
+    private readonly take: (p: Pending) => void,
+  ) {}
+
+  done(p: Pending, error?: Error): void {
+    this.take(p);
+    if (error) {
+      this.call.settled = true;
+      this.call.cleanup();
+      this.reject(error);
+    }
+  }
+}
+
 /** The message a pending request sent (made on demand by some sources: read it only for an error). */
 function messageOf(p: Pending): WrittenMessage {
   return p.source.message(p.index);
@@ -144,35 +183,25 @@ export class Connection {
     if (count === 0) return Promise.resolve(results);
     const bytes = source.view();
     return new Promise((resolve, reject) => {
-      let failed = false;
       const call = this.startCall(count, options, `${source.message(0).what}${count > 1 ? ` (+${count - 1} more)` : ''}`, reject, () => resolve(results));
       // Messages handed to the kernel so far; each one's sequence number is in its header.
       let sent = 0;
       const seqAt = (i: number): number => bytes.readUInt32LE(source.startOf(i) + 8);
       const decode = options.decode as Decoder<unknown> | undefined;
       const describe = options.describe;
-      // With stopOnError the next sendmsg waits until every message sent so far
-      // is answered: the kernel runs all messages of a sendmsg, whatever fails among them.
-      let answered = 0;
-      let wanted = 0;
-      let onAnswered: (() => void) | undefined;
-      const sink: Sink = {
-        done: (p, error) => {
-          results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };
-          if (error) failed = true;
-          if (++answered === wanted && onAnswered !== undefined) onAnswered();
-        },
-      };
+      const sink = new BatchSink(results);
       const send = async (): Promise<void> => {
         let index = 0;
         while (index < count && !call.settled) {
-          if (options.stopOnError && index > answered) {
-            wanted = index;
-            await new Promise<void>((resolve) => (onAnswered = resolve));
-            onAnswered = undefined;
+          // With stopOnError the next sendmsg waits until every message sent so far
+          // is answered: the kernel runs all messages of a sendmsg, whatever fails among them.
+          if (options.stopOnError && index > sink.answered) {
+            sink.wanted = index;
+            await new Promise<void>((resolve) => (sink.onAnswered = resolve));
+            sink.onAnswered = undefined;
             if (call.settled) return;
           }
-          if (failed && options.stopOnError) break;
+          if (sink.failed && options.stopOnError) break;
           await this.window.wait();
           if (call.settled) return;
           // One chunk: as many whole messages as fit the send limit and the window.
@@ -201,13 +230,13 @@ export class Connection {
             this.transport.send(bytes.subarray(from, to), { get what() { return source.message(first).what; } });
           } catch (err) {
             for (let i = first; i < index; i++) this.finish(seqAt(i), err as Error);
-            failed = true;
+            sink.failed = true;
           }
           // The kernel ran these inside the sendmsg: take the acks now rather
           // than after an epoll wait and a loop turn. (A dump's parts are left
           // to the loop, so a long dump can still be interleaved and aborted.)
           this.transport.receiveNow();
-          if (options.stopOnError && failed) break;
+          if (options.stopOnError && sink.failed) break;
         }
         // Whatever was never sent is reported as skipped.
         for (let i = index; i < count; i++) {
@@ -269,17 +298,10 @@ export class Connection {
         throw err;
       }
       this.dumps.running = seq;
-      const sink: Sink = {
-        done: (p, error) => {
-          interruptedFlag = p.interrupted;
-          replies = (p.replies ?? []) as T[];
-          if (error) {
-            call.settled = true;
-            call.cleanup();
-            reject(error);
-          }
-        },
-      };
+      const sink: Sink = new DumpSink(call, reject, (p) => {
+        interruptedFlag = p.interrupted;
+        replies = (p.replies ?? []) as T[];
+      });
       this.pending.add(this.records.take(seq, call, writer, 0, decode as Decoder<unknown>, options.describe, sink, true));
       this.window.take(1);
       this.counters.sends++;
