@@ -54,6 +54,7 @@ function stats(c, toolId) {
     captureCpuMs: median(ok.map((r) => r.capture_cpu_ms)),
     via: ok[0]?.via ?? t.runs[0]?.via,
     firstMs: median(ok.map((r) => r.first_ms)),
+    minflt: median(ok.map((r) => r.minflt)),
   };
 }
 
@@ -175,6 +176,7 @@ function caseTable(c) {
     if (s.stall) notes.push(`longest event-loop stall ${fmt(s.stall.stall_ms)} ms (extra run)`);
     if (Number.isFinite(s.alloc)) notes.push(`JS heap +${bytes(s.alloc)}/poll`);
     if (Number.isFinite(s.firstMs)) notes.push(`first call of a fresh process: ${fmt(s.firstMs)} ms`);
+    if (Number.isFinite(s.minflt)) notes.push(`${fmt(s.minflt)} page faults during the operation (median)`);
     if (t.id === 'ipvsadm-per-op') {
       const r = t.runs.find((x) => x.ok);
       if (r) notes.push(`${r.measured_ops} ops measured (${fmt(r.measured_ms)} ms), scaled to all`);
