@@ -24,20 +24,8 @@ export class MessageWriter implements MessageSource {
   private fieldFrom = 0;
   /** Entries of `fields` in use: reset() keeps the arrays, so a long batch does not regrow them per chunk. */
   private fieldCount = 0;
-  /**
-   * The finished messages' records, as columns: record i is starts[i],
-   * lengths[i], fieldFroms[i], fieldTos[i] and labels[i], for i < recorded.
-   * An object per message (a WrittenMessage) was ~70 bytes of garbage an
-   * entry in a 50k FDB batch, and the array holding them was regrown per
-   * chunk; the columns are reused by every chunk (reset()), and a record is
-   * made only when asked for (an error).
-   */
-  private readonly starts: number[] = [];
-  private readonly lengths: number[] = [];
-  private readonly fieldFroms: number[] = [];
-  private readonly fieldTos: number[] = [];
-  private readonly labels: MessageLabel[] = [];
-  private recorded = 0;
+  /** The finished messages' records, in order. */
+  private written: WrittenMessage[] = [];
 
   /** Records each attribute's field name; see the constructor. */
   private readonly fieldNames: boolean;
@@ -59,29 +47,27 @@ export class MessageWriter implements MessageSource {
 
   // MessageSource: the messages ended with a record (end, endLabelled).
   get count(): number {
-    return this.recorded;
+    return this.written.length;
   }
   startOf(i: number): number {
-    return this.starts[i]!;
+    return this.written[i]!.start;
   }
   lengthOf(i: number): number {
-    return this.lengths[i]!;
+    return this.written[i]!.length;
   }
-  /** Message i's record, made now: read it for an error, not per message of a batch. */
   message(i: number): WrittenMessage {
-    if (i < 0 || i >= this.recorded) throw new RangeError(`MessageWriter: no message ${i}`);
-    return new LabelledMessage(this.starts[i]!, this.lengths[i]!, this.fields, this.fieldFroms[i]!, this.fieldTos[i]!, this.labels[i]!);
+    const m = this.written[i];
+    if (m === undefined) throw new RangeError(`MessageWriter: no message ${i}`);
+    return m;
   }
 
-  /** The records of the messages ended so far, in order (made on each call). */
+  /** The messages ended so far, in order. */
   get messages(): WrittenMessage[] {
-    return this.messagesFrom(0);
+    return this.written;
   }
-  /** The records of messages from..count-1 (made on each call). */
+  /** The messages from index `from` on. */
   messagesFrom(from: number): WrittenMessage[] {
-    const out: WrittenMessage[] = [];
-    for (let i = from; i < this.recorded; i++) out.push(this.message(i));
-    return out;
+    return this.written.slice(from);
   }
 
   /**
@@ -96,7 +82,7 @@ export class MessageWriter implements MessageSource {
     this.pos = 0;
     this.fieldFrom = 0;
     this.fieldCount = 0;
-    this.recorded = 0;
+    this.written = [];
   }
 
   private reserve(n: number): void {
@@ -124,7 +110,7 @@ export class MessageWriter implements MessageSource {
   /** Ends the current message, fixing its length; `fieldPrefix` qualifies its field names (see WrittenMessage). */
   end(what: string, fieldPrefix?: string): WrittenMessage {
     this.record({ what, fieldPrefix });
-    return this.message(this.recorded - 1);
+    return this.written[this.written.length - 1]!;
   }
 
   /**
@@ -148,12 +134,7 @@ export class MessageWriter implements MessageSource {
 
   private record(label: MessageLabel): void {
     const start = this.closeMessage();
-    const i = this.recorded++;
-    this.starts[i] = start;
-    this.lengths[i] = this.pos - start;
-    this.fieldFroms[i] = this.fieldFrom;
-    this.fieldTos[i] = this.fieldCount;
-    this.labels[i] = label;
+    this.written.push(new LabelledMessage(start, this.pos - start, this.fields, this.fieldFrom, this.fieldCount, label));
   }
 
   /** Writes the current message's length; returns where it starts. */

@@ -8,7 +8,7 @@ import { MessageWriter } from '../../lib/codec/writer.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
 import { ENCODED_CHUNK, checkOps, writeStepMessage } from '../../lib/families/ipvs/steps.js';
 import { plainDestination } from '../../lib/families/ipvs/validate-destination.js';
-import { ServiceIds, plainService, serviceId } from '../../lib/families/ipvs/validate.js';
+import { ServiceIds, plainService, plainServiceKey, serviceId } from '../../lib/families/ipvs/validate.js';
 import type { IpvsOp } from '../../lib/families/ipvs/ops.js';
 import type { DestinationSpec, ServiceKey, ServiceSpec } from '../../lib/families/ipvs/types.js';
 
@@ -103,6 +103,31 @@ describe('EncodedOps: a long plain batch', () => {
     }
     for (const bad of [{ weight: null }, { weight: -1 }, { weight: 1.5 }, { port: 0 }, { port: '80' }, { forward: 'nat' }, { lowerThreshold: 2, upperThreshold: 1 }, { upperThreshold: INT_MAX + 1 }]) {
       expect(plainDestination({ address: '198.51.100.1', ...bad } as unknown as DestinationSpec, v4), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
+
+  it('names a plain service by its key alone, with the values serviceId() gives, and leaves any other key to serviceId()', () => {
+    for (const key of [
+      { protocol: 'tcp', address: '198.18.0.1', port: 80 },
+      { protocol: 'udp', address: '255.255.255.255', port: 65535 },
+      { protocol: 'sctp', address: '10.0.0.1', port: 1 },
+    ] as ServiceKey[]) {
+      const id = serviceId(key);
+      const plain = plainServiceKey(key)!;
+      expect([plain.family, plain.af, plain.fwmark, plain.protocol, plain.port, plain.text, [...plain.address]]).toEqual([id.family, id.af, id.fwmark, id.protocol, id.port, id.text, [...id.address]]);
+    }
+    for (const key of [
+      { fwmark: 1 },
+      { protocol: 'tcp', address: '2001:db8::1', port: 80 },
+      { protocol: 'tcp', address: '198.18.0.1', port: 80, family: 4 },
+      { protocol: 'tcp', address: '198.18.0.01', port: 80 },
+      { protocol: 'tcp', address: '198.18.0.1', port: 0 },
+      { protocol: 'tcp', address: '198.18.0.1', port: 80.5 },
+      { protocol: 'icmp', address: '198.18.0.1', port: 80 },
+      { protocol: 'toString', address: '198.18.0.1', port: 80 },
+      null,
+    ]) {
+      expect(plainServiceKey(key as unknown as ServiceKey), JSON.stringify(key)).toBeUndefined();
     }
   });
 
