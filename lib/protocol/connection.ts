@@ -10,7 +10,7 @@ import type {
   RequestOptions, BatchOptions, DumpOptions, Decoder, Describe, BatchResult, ConnectionOptions, ConnectionCounters, Call, Pending, Sink,
 } from './requests.js';
 import { PendingTable } from './pending-table.js';
-import { PendingRecords } from './requests.js';
+import { BatchSink, DumpSink, PendingRecords } from './requests.js';
 import { forEachMessage, messageAt, walkMessages, NLMSG_HDRLEN, type Message } from './message.js';
 import { kernelError } from './extack.js';
 import { AckOrder, AckWindow, CoarseTimeouts, DumpLock } from './flow.js';
@@ -34,8 +34,6 @@ export type {
 } from './requests.js';
 
 const DEFAULT_TIMEOUT = 30_000;
-/** The result of every request acked without replies: one shared, frozen object, not one per message. */
-const ACKED: BatchResult<never> = Object.freeze({ ok: true, replies: Object.freeze([]) as never[] });
 // Measured (50k FDB adds, host kernel): 16 KiB per sendmsg ran 2.3× faster than
 // 256 KiB, and beyond ~256 vxlan FDB adds per sendmsg the kernel's per-CPU
 // allocator (dst_cache_init) slows 3-4× (perf: 84% of the time at 8192 per
@@ -47,45 +45,6 @@ const WINDOW_FORCED = 2048;
 const WINDOW_PLAIN = 128;
 /** Ring slots of the pending table: more than WINDOW_FORCED, so a batch never overflows it. */
 const PENDING_SLOTS = 4096;
-
-/**
- * The sink of one batch(): its results and what stopOnError waits on. A class,
- * not a closure per call, so the ack path always calls the same function and
- * its optimized code survives each new batch (a new closure per call made it
- * deoptimize: "wrong call target").
- */
-class BatchSink<T> implements Sink {
-  failed = false;
-  answered = 0;
-  wanted = 0;
-  onAnswered: (() => void) | undefined = undefined;
-
-  constructor(private readonly results: BatchResult<T>[]) {}
-
-  done(p: Pending, error?: Error): void {
-    this.results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };
-    if (error) this.failed = true;
-    if (++this.answered === this.wanted && this.onAnswered !== undefined) this.onAnswered();
-  }
-}
-
-/** The sink of one dump: hands over its replies, and fails the call on an error (see BatchSink). */
-class DumpSink implements Sink {
-  constructor(
-    private readonly call: Call,
-    private readonly reject: (e: unknown) => void,
-    private readonly take: (p: Pending) => void,
-  ) {}
-
-  done(p: Pending, error?: Error): void {
-    this.take(p);
-    if (error) {
-      this.call.settled = true;
-      this.call.cleanup();
-      this.reject(error);
-    }
-  }
-}
 
 /** The message a pending request sent (made on demand by some sources: read it only for an error). */
 function messageOf(p: Pending): WrittenMessage {

@@ -1,6 +1,6 @@
 // What a request is, apart from the Connection that runs it: the caller's
 // options and results, the counters, and the records kept per call and per
-// message while it is in flight (connection.ts).
+// message while it is in flight, and the sinks their outcomes go to (connection.ts).
 import type { TransportOptions } from '../transport/socket.js';
 import type { MessageSource } from '../codec/writer.js';
 import type { Message } from './message.js';
@@ -143,5 +143,47 @@ export class PendingRecords {
     p.replies = undefined;
     p.interrupted = false;
     this.spare.push(p);
+  }
+}
+
+/** The result of every request acked without replies: one shared, frozen object, not one per message. */
+const ACKED: BatchResult<never> = Object.freeze({ ok: true, replies: Object.freeze([]) as never[] });
+
+/**
+ * The sink of one batch(): its results and what stopOnError waits on. A class,
+ * not a closure per call, so the ack path always calls the same function and
+ * its optimized code survives each new batch (a new closure per call made it
+ * deoptimize: "wrong call target").
+ */
+export class BatchSink<T> implements Sink {
+  failed = false;
+  answered = 0;
+  wanted = 0;
+  onAnswered: (() => void) | undefined = undefined;
+
+  constructor(private readonly results: BatchResult<T>[]) {}
+
+  done(p: Pending, error?: Error): void {
+    this.results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };
+    if (error) this.failed = true;
+    if (++this.answered === this.wanted && this.onAnswered !== undefined) this.onAnswered();
+  }
+}
+
+/** The sink of one dump: hands over its replies, and fails the call on an error (see BatchSink). */
+export class DumpSink implements Sink {
+  constructor(
+    private readonly call: Call,
+    private readonly reject: (e: unknown) => void,
+    private readonly take: (p: Pending) => void,
+  ) {}
+
+  done(p: Pending, error?: Error): void {
+    this.take(p);
+    if (error) {
+      this.call.settled = true;
+      this.call.cleanup();
+      this.reject(error);
+    }
   }
 }
