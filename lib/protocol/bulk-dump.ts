@@ -116,7 +116,8 @@ export class BulkDump {
   }
 
   close(): void {
-    this.channel?.close();
+    if (this.channel === undefined) return;
+    this.channel.close();
     this.channel = undefined;
   }
 }

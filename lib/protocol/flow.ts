@@ -7,9 +7,15 @@
 //  - AckOrder: requests are answered in the order they were sent, so an ack
 //    that overtakes an older request's proves the older one will get none.
 
+// Fields that hot code reads are changed in place, never reassigned, when a
+// socket closes: V8 compiles a field stored only once as a constant, and the
+// first close of any handle then deoptimized every function reading it (a
+// batch after another handle was closed recompiled send, onMessageAt and
+// acked in its timed run: --trace-generalization, --trace-deopt).
+
 export class AckWindow {
   private inFlight = 0;
-  private waiters: Array<() => void> = [];
+  private readonly waiters: Array<() => void> = [];
 
   constructor(readonly size: number) {}
 
@@ -32,16 +38,14 @@ export class AckWindow {
   }
   /** Wakes every waiter (the socket closed: they find out on their next step). */
   wakeAll(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    for (const w of this.waiters.splice(0)) w();
   }
 }
 
 export class DumpLock {
   /** Sequence number of the dump the kernel is running, or -1. */
   running = -1;
-  private queue: Array<() => void> = [];
+  private readonly queue: Array<() => void> = [];
 
   /** Resolves when this caller's dump may start; an abort while queued rejects. */
   acquire(signal?: AbortSignal): Promise<void> {
@@ -52,7 +56,8 @@ export class DumpLock {
         resolve();
       };
       const onAbort = (): void => {
-        this.queue = this.queue.filter((f) => f !== go);
+        const at = this.queue.indexOf(go);
+        if (at >= 0) this.queue.splice(at, 1);
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -66,10 +71,8 @@ export class DumpLock {
   }
   /** Wakes every queued dump (the socket closed: they fail on it). */
   releaseAll(): void {
-    this.running = -1;
-    const queued = this.queue;
-    this.queue = [];
-    for (const go of queued) go();
+    if (this.running !== -1) this.running = -1;
+    for (const go of this.queue.splice(0)) go();
   }
 }
 

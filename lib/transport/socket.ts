@@ -73,7 +73,8 @@ export class Transport {
   // The native side holds this weakly; keeping it here ties its life to ours.
   private readonly onBatch: (batch: Frames, errno: number) => void;
   private readonly landing = Buffer.allocUnsafe(LANDING_BYTES);
-  private closed = false;
+  // Closed until the socket is open: stored twice, so V8 does not compile it as a constant (see flow.ts).
+  private closed = true;
   private refs = 0;
   private readonly boundPortId: number;
   private readonly handlers: TransportHandlers;
@@ -101,6 +102,7 @@ export class Transport {
     this.socket = new native.NativeSocket(protocol, path, rcvbuf, this.onBatch);
     this.socket.setLanding(this.landing);
     this.boundPortId = this.socket.portId;
+    this.closed = false;
   }
 
   /** Fixed once the socket is bound; kept here, as reading it from the addon per message showed in profiles. */
