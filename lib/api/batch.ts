@@ -212,7 +212,8 @@ export async function sendRequests(
   options: BatchOptions = {},
 ): Promise<BatchResult<never>[]> {
   if (!options.stopOnError) {
-    const results: BatchResult<never>[] = new Array(requests.length);
+    // Filled in order by push, not new Array(n): see sendEncoded in families/ipvs/ops.ts.
+    const results: BatchResult<never>[] = [];
     const w = new MessageWriter(Math.max(4096, Math.min(requests.length, CHUNK) * 96));
     // describes[m] explains errors of the chunk's message m (the connection passes its index); ends[k]: request from+k's last message + 1.
     // Both are reused by every chunk, which only reads its own entries: regrown per chunk they were ~64 bytes an op.
@@ -238,7 +239,7 @@ export async function sendRequests(
       }
       const chunk = await conn.batch<never>(w, { ...options, describe });
       // The usual case, one message per request: the chunk's results are already one per request.
-      for (let k = 0; k < to - from; k++) results[from + k] = onePerRequest ? chunk[k]! : fold(chunk.slice(k === 0 ? 0 : ends[k - 1], ends[k]));
+      for (let k = 0; k < to - from; k++) results.push(onePerRequest ? chunk[k]! : fold(chunk.slice(k === 0 ? 0 : ends[k - 1], ends[k])));
     }
     return results;
   }

@@ -142,81 +142,88 @@ export class Connection {
     if (count === 0) return Promise.resolve(results);
     const bytes = source.view();
     return new Promise((resolve, reject) => {
-      const call = this.startCall(count, options, `${source.message(0).what}${count > 1 ? ` (+${count - 1} more)` : ''}`, reject, () => resolve(results));
-      // Messages handed to the kernel so far; each one's sequence number is in its header.
-      let sent = 0;
-      const seqAt = (i: number): number => bytes.readUInt32LE(source.startOf(i) + 8);
-      const decode = options.decode as Decoder<unknown> | undefined;
-      const describe = options.describe;
+      // Named only for a timeout or a closed socket: an encoded chunk's message(0) is written again to name it.
+      const what = (): string => `${source.message(0).what}${count > 1 ? ` (+${count - 1} more)` : ''}`;
+      const call = this.startCall(count, options, what, reject, () => resolve(results));
       const sink = new BatchSink(results);
-      const send = async (): Promise<void> => {
-        let index = 0;
-        while (index < count && !call.settled) {
-          // With stopOnError the next sendmsg waits until every message sent so far
-          // is answered: the kernel runs all messages of a sendmsg, whatever fails among them.
-          if (options.stopOnError && index > sink.answered) {
-            sink.wanted = index;
-            await new Promise<void>((resolve) => (sink.onAnswered = resolve));
-            sink.onAnswered = undefined;
-            if (call.settled) return;
-          }
-          if (sink.failed && options.stopOnError) break;
-          await this.window.wait();
-          if (call.settled) return;
-          // One chunk: as many whole messages as fit the send limit and the window.
-          const first = index;
-          const from = source.startOf(first);
-          let to = from;
-          while (
-            index < count &&
-            (index === first || (source.startOf(index) + source.lengthOf(index) - from <= MAX_SEND_BYTES && index - first < MAX_SEND_MESSAGES)) &&
-            index - first < this.window.room
-          ) {
-            const start = source.startOf(index);
-            const seq = this.nextSeq();
-            bytes.writeUInt32LE(seq, start + 8);
-            bytes.writeUInt32LE(0, start + 12);
-            this.pending.add(this.records.take(seq, call, source, index, decode, describe, sink, false));
-            this.ackOrder.push(seq);
-            to = start + source.lengthOf(index);
-            index++;
-          }
-          this.window.take(index - first);
-          sent = index;
-          this.counters.sends++;
-          this.counters.messages += index - first;
-          try {
-            this.transport.send(bytes.subarray(from, to), { get what() { return source.message(first).what; } });
-          } catch (err) {
-            for (let i = first; i < index; i++) this.finish(seqAt(i), err as Error);
-            sink.failed = true;
-          }
-          // The kernel ran these inside the sendmsg: take the acks now rather
-          // than after an epoll wait and a loop turn. (A dump's parts are left
-          // to the loop, so a long dump can still be interleaved and aborted.)
-          this.transport.receiveNow();
-          if (options.stopOnError && sink.failed) break;
-        }
-        // Whatever was never sent is reported as skipped.
-        for (let i = index; i < count; i++) {
-          results[i] = { ok: false, skipped: true, error: new Error(`${source.message(i).what}: not sent, an earlier operation failed`) };
-          call.remaining--;
-        }
-        if (call.remaining === 0 && !call.settled) {
-          call.settled = true;
-          call.cleanup();
-          resolve(results);
-        }
-      };
-      void send().catch((err: unknown) => {
+      this.sendAll(source, bytes, call, sink, options).catch((err: unknown) => {
         if (!call.settled) {
           call.settled = true;
           call.cleanup();
-          for (let i = 0; i < sent; i++) this.forget(seqAt(i));
+          for (let i = 0; i < sink.sent; i++) this.forget(bytes.readUInt32LE(source.startOf(i) + 8));
           reject(err);
         }
       });
     });
+  }
+
+  /**
+   * The send loop of batch(): a method, not a closure per call, so every batch
+   * runs the same function and its optimized code. As a closure it was
+   * optimized again in each new batch's first chunks (--trace-opt), a
+   * TurboFan job of 100-300 ms under UML competing with the batch for the CPU.
+   */
+  private async sendAll<T>(source: MessageSource, bytes: Buffer, call: Call, sink: BatchSink<T>, options: BatchOptions & { decode?: Decoder<T>; describe?: Describe }): Promise<void> {
+    const count = source.count;
+    const decode = options.decode as Decoder<unknown> | undefined;
+    const describe = options.describe;
+    let index = 0;
+    while (index < count && !call.settled) {
+      // With stopOnError the next sendmsg waits until every message sent so far
+      // is answered: the kernel runs all messages of a sendmsg, whatever fails among them.
+      if (options.stopOnError && index > sink.answered) {
+        sink.wanted = index;
+        await new Promise<void>((resolve) => (sink.onAnswered = resolve));
+        sink.onAnswered = undefined;
+        if (call.settled) return;
+      }
+      if (sink.failed && options.stopOnError) break;
+      await this.window.wait();
+      if (call.settled) return;
+      // One chunk: as many whole messages as fit the send limit and the window.
+      const first = index;
+      const from = source.startOf(first);
+      let to = from;
+      while (
+        index < count &&
+        (index === first || (source.startOf(index) + source.lengthOf(index) - from <= MAX_SEND_BYTES && index - first < MAX_SEND_MESSAGES)) &&
+        index - first < this.window.room
+      ) {
+        const start = source.startOf(index);
+        const seq = this.nextSeq();
+        bytes.writeUInt32LE(seq, start + 8);
+        bytes.writeUInt32LE(0, start + 12);
+        this.pending.add(this.records.take(seq, call, source, index, decode, describe, sink, false));
+        this.ackOrder.push(seq);
+        to = start + source.lengthOf(index);
+        index++;
+      }
+      this.window.take(index - first);
+      sink.sent = index;
+      this.counters.sends++;
+      this.counters.messages += index - first;
+      try {
+        this.transport.send(bytes.subarray(from, to), { get what() { return source.message(first).what; } });
+      } catch (err) {
+        for (let i = first; i < index; i++) this.finish(bytes.readUInt32LE(source.startOf(i) + 8), err as Error);
+        sink.failed = true;
+      }
+      // The kernel ran these inside the sendmsg: take the acks now rather
+      // than after an epoll wait and a loop turn. (A dump's parts are left
+      // to the loop, so a long dump can still be interleaved and aborted.)
+      this.transport.receiveNow();
+      if (options.stopOnError && sink.failed) break;
+    }
+    // Whatever was never sent is reported as skipped.
+    for (let i = index; i < count; i++) {
+      sink.results[i] = { ok: false, skipped: true, error: new Error(`${source.message(i).what}: not sent, an earlier operation failed`) };
+      call.remaining--;
+    }
+    if (call.remaining === 0 && !call.settled) {
+      call.settled = true;
+      call.cleanup();
+      call.resolve();
+    }
   }
 
   /**
@@ -250,7 +257,7 @@ export class Connection {
       let replies: T[] = [];
       let call: Call;
       try {
-        call = this.startCall(1, options, message.what, reject, () => resolve({ replies, interrupted: interruptedFlag }));
+        call = this.startCall(1, options, () => message.what, reject, () => resolve({ replies, interrupted: interruptedFlag }));
       } catch (err) {
         // Nothing was sent: let the next dump go.
         this.dumps.release();
@@ -275,8 +282,8 @@ export class Connection {
     });
   }
 
-  private startCall(count: number, options: RequestOptions, what: string, reject: (e: unknown) => void, resolve: () => void): Call {
-    if (this.transport.isClosed) throw new SocketClosedError(what);
+  private startCall(count: number, options: RequestOptions, what: () => string, reject: (e: unknown) => void, resolve: () => void): Call {
+    if (this.transport.isClosed) throw new SocketClosedError(what());
     const ms = options.timeout ?? this.defaultTimeout;
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -305,7 +312,7 @@ export class Connection {
     // socket: after the event loop was blocked (long synchronous work, a
     // sendmsg waiting for the kernel's rtnl lock), the reply may already be
     // queued. setImmediate runs after that poll, so only a real silence fails.
-    const expire = (): void => void setImmediate(() => fail(new TimeoutError(what, ms)));
+    const expire = (): void => void setImmediate(() => fail(new TimeoutError(what(), ms)));
     if (ms >= CoarseTimeouts.MIN_MS && Number.isFinite(ms)) coarse = this.timeouts.add(ms, expire);
     else if (ms > 0 && Number.isFinite(ms)) call.timer = setTimeout(expire, ms);
     signal?.addEventListener('abort', onAbort, { once: true });

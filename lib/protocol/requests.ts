@@ -159,9 +159,11 @@ export class BatchSink<T> implements Sink {
   failed = false;
   answered = 0;
   wanted = 0;
+  /** Messages handed to the kernel so far. */
+  sent = 0;
   onAnswered: (() => void) | undefined = undefined;
 
-  constructor(private readonly results: BatchResult<T>[]) {}
+  constructor(readonly results: BatchResult<T>[]) {}
 
   done(p: Pending, error?: Error): void {
     this.results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };

@@ -87,7 +87,10 @@ function resultOf(r: BatchResult<never>): IpvsOpResult {
 
 /** A long plain batch: its messages, encoded as they were checked, a chunk per Connection.batch. */
 async function sendEncoded(ctx: IpvsContext, batch: CheckedBatch, encoded: EncodedOps, familyId: number, options: IpvsBatchOptions): Promise<IpvsOpResult[]> {
-  const results: IpvsOpResult[] = new Array(batch.length);
+  // Filled in order by push: optimized code allocates `new Array(n)` inline only
+  // for small n, and a 50k batch after smaller ones deoptimized this function
+  // ("out of bounds", --trace-deopt), recompiled during the batch.
+  const results: IpvsOpResult[] = [];
   const stepAt = (i: number): Step => batch.at(i);
   let failed = false;
   let from = 0;
@@ -101,12 +104,12 @@ async function sendEncoded(ctx: IpvsContext, batch: CheckedBatch, encoded: Encod
       describe: (errno, _what, k) => describeError(stepAt(first + k), errno),
     });
     for (let k = 0; k < replies.length; k++) {
-      results[from + k] = resultOf(replies[k]!);
+      results.push(resultOf(replies[k]!));
       if (!replies[k]!.ok) failed = true;
     }
   }
   // Chunks never sent (stopOnError, after a failure).
-  for (let i = from; i < batch.length; i++) results[i] = { ok: false, skipped: true, error: new Error(`${textOf(batch, i)}: not sent, an earlier operation failed`) };
+  for (let i = from; i < batch.length; i++) results.push({ ok: false, skipped: true, error: new Error(`${textOf(batch, i)}: not sent, an earlier operation failed`) });
   return results;
 }
 
