@@ -15,6 +15,8 @@
 
 namespace nl {
 
+struct ReadArea;
+
 class Socket : public Napi::ObjectWrap<Socket> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -51,8 +53,9 @@ class Socket : public Napi::ObjectWrap<Socket> {
   uint64_t dropped_ = 0;       // datagrams dropped because a non-kernel port sent them
   FdWatch watch_;
   Napi::FunctionReference onBatch_;
-  std::vector<uint8_t> slots_;  // recvmmsg landing area, allocated on first read
-  std::vector<uint8_t> out_;    // framed datagrams handed to JS
+  // Where reads land (recvmmsg slots) and are framed for JS: shared by every
+  // socket of this environment (see ReadArea in socket.cc).
+  struct ReadArea* area_ = nullptr;
   bool plainAcksOnly_ = false;  // out_ holds plain acks alone (see TakeFrames)
   // JS's reused buffer for plain acks: valid until the next read.
   Napi::Reference<Napi::Buffer<uint8_t>> landingRef_;
