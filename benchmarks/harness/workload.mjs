@@ -47,12 +47,19 @@ export function ipvsBulkOps(n, d, first = 0) {
 
 /**
  * The IPVS create's JIT warm-up, run in a scratch namespace before the timed
- * batch: IPVS_WARMUP_BATCHES batches of up to 2000 × D, each with services of
- * its own (the addresses stay in 198.18.0.0/15). One batch was not enough:
- * traced with --trace-opt, 24 of nl-lvs's functions were still being compiled
- * by TurboFan during the timed 10k × 4 run, and under UML that took ~150 ms
- * (the compiler's memory is fresh pages, at ~150 µs a fault there). Both
- * nl-lvs and the JS floor warm up this way.
+ * batch: IPVS_WARMUP_BATCHES rounds, each the timed run's own steps on a
+ * handle of its own (open it, resolve the family, one batch of up to
+ * 2000 × D with services of its own, close it), as a controller that has run
+ * for a while has done. The addresses stay in 198.18.0.0/15.
+ * - One batch was not enough: traced with --trace-opt, 24 of nl-lvs's
+ *   functions were still being compiled by TurboFan during the timed 10k × 4
+ *   run, ~150 ms of it under UML.
+ * - Batches on one handle were not enough either: V8 allocates a function's
+ *   feedback only after its first calls, so the family request each handle
+ *   starts with was never seen by the optimized receive path. The timed
+ *   handle's first request deoptimized it, and the timed batch paid for the
+ *   recompiles: 620-760 ms against 444-541 ms with rounds (3 runs each, UML).
+ * Both nl-lvs and the JS floor warm up this way.
  */
 export const IPVS_WARMUP_BATCHES = 3;
 export const ipvsWarmupOps = (batch, n, d) => ipvsBulkOps(Math.min(2000, n), d, batch * 2000);

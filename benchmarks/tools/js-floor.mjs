@@ -277,13 +277,14 @@ async function ipvsCreate() {
   execFileSync('ip', ['netns', 'add', scratch]);
   try {
     execFileSync('ip', ['-n', scratch, 'link', 'set', 'lo', 'up']);
-    const warm = new Channel(NETLINK_GENERIC, `/run/netns/${scratch}`);
-    const warmFamily = await ipvsFamily(warm);
+    // Rounds as nl-lvs's (see IPVS_WARMUP_BATCHES): a channel each, its family resolved, one batch.
     for (let b = 0; b < IPVS_WARMUP_BATCHES; b++) {
+      const warm = new Channel(NETLINK_GENERIC, `/run/netns/${scratch}`);
+      const warmFamily = await ipvsFamily(warm);
       const warmOps = ipvsWarmupOps(b, opts.n, opts.d);
       await warm.run(warmOps.length, ipvsWriter(warm, warmFamily, warmOps));
+      warm.close();
     }
-    warm.close();
     const ch = new Channel(NETLINK_GENERIC, nsPath);
     const family = await ipvsFamily(ch);
     const ops = ipvsBulkOps(opts.n, opts.d);

@@ -40,12 +40,13 @@ switch (opts.mode) {
     execFileSync('ip', ['netns', 'add', scratch]);
     try {
       execFileSync('ip', ['-n', scratch, 'link', 'set', 'lo', 'up']);
-      const warm = Ipvs.open({ netns: scratch });
-      for (let b = 0; b < IPVS_WARMUP_BATCHES; b++) await warm.batch(ipvsWarmupOps(b, opts.n, opts.d));
-      warm.close();
-      // The handle for the timed run is opened after the warm-up, as the JS floor opens its
-      // socket: one opened before it has object layouts from before the warm-up settled them,
-      // and code optimized during the warm-up deoptimized on it ('wrong map') inside the timed run.
+      for (let b = 0; b < IPVS_WARMUP_BATCHES; b++) {
+        const warm = Ipvs.open({ netns: scratch });
+        await warm.info();
+        await warm.batch(ipvsWarmupOps(b, opts.n, opts.d));
+        warm.close();
+      }
+      // The timed run's handle, opened as each warm-up round's was (see IPVS_WARMUP_BATCHES).
       const target = Ipvs.open({ netns: opts.netns });
       await target.info();
       const ops = ipvsBulkOps(opts.n, opts.d);
