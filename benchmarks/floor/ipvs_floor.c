@@ -233,6 +233,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "create") == 0 && argc >= 4) {
     size_t n = strtoul(argv[2], NULL, 10), d = strtoul(argv[3], NULL, 10);
     struct batch b = {0};
+    faults_mark();
     double t0 = now_ms();
     for (size_t i = 0; i < n; i++) {
       uint32_t vip = SVC_BASE + (uint32_t)i;
@@ -252,6 +253,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "snapshot") == 0) {
     struct snapshot snap = {0};
+    faults_mark();
     double ms = run_snapshot(sk, &r, &snap);
     report(ms, snap.n + snap.dests, 0, 0);
     return 0;

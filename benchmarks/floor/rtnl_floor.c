@@ -161,6 +161,7 @@ int main(int argc, char **argv) {
   const char *mode = argv[1];
   if ((strcmp(mode, "fdb-add") == 0 || strcmp(mode, "fdb-del") == 0) && argc >= 3) {
     size_t n = strtoul(argv[2], NULL, 10);
+    faults_mark();
     double t0 = now_ms();
     int ifindex = (int)if_nametoindex("vx0");
     if (!ifindex) die("if_nametoindex vx0", errno);

@@ -62,7 +62,7 @@ switch (opts.mode) {
   case 'snapshot': {
     await ipvs.snapshot(); // JIT warm-up
     const r = await timed(() => ipvs.snapshot());
-    report({ op_ms: r.op_ms, items: count(r.value), errors: 0, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, via: 'ipvs.snapshot' });
+    report({ op_ms: r.op_ms, items: count(r.value), errors: 0, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, via: 'ipvs.snapshot' });
     break;
   }
   case 'stats':
