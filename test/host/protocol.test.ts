@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { Rtnl, NetlinkError, DumpInterruptedError } from '../../lib/index.js';
 import { MessageWriter } from '../../lib/codec/writer.js';
 import { writeIfinfomsg, decodeLink } from '../../lib/families/link/link.js';
-import { RTM_NEWLINK, RTM_DELLINK } from '../../lib/uapi/rtnetlink.js';
-import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLMSG_NOOP, NLMSG_ERROR } from '../../lib/uapi/netlink.js';
+import { RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK } from '../../lib/uapi/rtnetlink.js';
+import { NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_DUMP, NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE } from '../../lib/uapi/netlink.js';
 import { native } from '../../lib/transport/native.js';
 import { IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_VXLAN_ID } from '../../lib/uapi/if_link.js';
 import { makeNetns, ipIn, ipJson } from '../helpers/netns.js';
@@ -178,6 +178,63 @@ describe('reads into the landing buffer', () => {
       expect(landing.every((b) => b === 0xee)).toBe(true);
     } finally {
       socket.close();
+    }
+  });
+
+  it('sockets share one read area, and each read is handed over whole before another socket reads', () => {
+    // Each message's header: [type, sequence number].
+    const headersIn = (bytes: Buffer, end: number): Array<[number, number]> => {
+      const out: Array<[number, number]> = [];
+      for (let pos = 0; pos + 8 <= end; pos += 8 + bytes.readUInt32LE(pos)) {
+        for (let at = pos + 8; at + 16 <= pos + 8 + bytes.readUInt32LE(pos); at += (bytes.readUInt32LE(at) + 3) & ~3) {
+          out.push([bytes.readUInt16LE(at + 4), bytes.readUInt32LE(at + 8)]);
+        }
+      }
+      return out;
+    };
+    const noops = (seqs: number[]): Buffer => {
+      const w = new MessageWriter();
+      for (const seq of seqs) {
+        const at = w.length;
+        w.begin(NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK).end('no-op');
+        w.view().writeUInt32LE(seq, at + 8);
+      }
+      return w.view();
+    };
+    const a = new native.NativeSocket(0 /* NETLINK_ROUTE */, `/run/netns/${ns}`, 1 << 20, () => {});
+    const b = new native.NativeSocket(0, `/run/netns/${ns}`, 1 << 20, () => {});
+    try {
+      const landingA = Buffer.alloc(64 << 10);
+      const landingB = Buffer.alloc(64 << 10);
+      a.setLanding(landingA);
+      b.setLanding(landingB);
+      const seqsA = Array.from({ length: 200 }, (_, i) => 1 + i);
+      const seqsB = Array.from({ length: 7 }, (_, i) => 1001 + i);
+      a.send(noops(seqsA));
+      b.send(noops(seqsB));
+      const gotA = a.receive() as number;
+      const gotB = b.receive() as number;
+      expect(headersIn(landingA, gotA)).toEqual(seqsA.map((seq) => [NLMSG_ERROR, seq]));
+      expect(headersIn(landingB, gotB)).toEqual(seqsB.map((seq) => [NLMSG_ERROR, seq]));
+
+      // A dump's parts come in a Buffer of their own, which a later read on another socket leaves alone.
+      const dump = new MessageWriter();
+      dump.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
+      writeIfinfomsg(dump);
+      dump.end('list links');
+      dump.view().writeUInt32LE(77, 8);
+      a.send(dump.view());
+      b.send(noops([2001]));
+      const parts = a.receive() as Buffer;
+      const copy = Buffer.from(parts);
+      expect(headersIn(landingB, b.receive() as number)).toEqual([[NLMSG_ERROR, 2001]]);
+      expect(parts.equals(copy)).toBe(true);
+      const headers = headersIn(parts, parts.length);
+      expect(headers.length).toBeGreaterThan(0);
+      expect(headers.every(([type, seq]) => seq === 77 && (type === RTM_NEWLINK || type === NLMSG_DONE))).toBe(true);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 });
