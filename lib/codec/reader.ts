@@ -25,10 +25,25 @@ export function counterAt(buf: Buffer, at: number, size: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** The types below 32 in `known`, as bits; worked out once per set. */
+const lowMasks = new WeakMap<ReadonlySet<number>, number>();
+function lowMaskOf(known: ReadonlySet<number>): number {
+  let mask = lowMasks.get(known);
+  if (mask === undefined) {
+    mask = 0;
+    for (const type of known) if (type >= 0 && type < 32) mask |= 1 << type;
+    lowMasks.set(known, mask);
+  }
+  return mask;
+}
+
 export class AttrTable {
   /** Offsets of each attribute's payload, and its length; -1 when absent. */
   private readonly start: number[] = [];
   private readonly size: number[] = [];
+  /** Bit t set when an attribute of type t < 32 is here; `highTypes` when any type is 32 or more (see unknown). */
+  private lowTypes = 0;
+  private highTypes = false;
 
   // Only the first occurrence of each type is indexed; each() and unknown()
   // walk the bytes again (rarely needed, and it keeps a decode to 2 arrays).
@@ -44,6 +59,8 @@ export class AttrTable {
         throw new DecodeError(`attribute at byte ${pos} has length ${len}, beyond its container (${to - pos} bytes left)`);
       }
       const type = buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
+      if (type < 32) this.lowTypes |= 1 << type;
+      else this.highTypes = true;
       // A repeated type keeps the first, as the kernel's nla_parse does not; callers
       // that expect repeats (multipath, lists) use each().
       if (this.start[type] === undefined) {
@@ -159,6 +176,10 @@ export class AttrTable {
 
   /** Attributes whose type is not in `known`, repeats included, copied so they outlive the datagram. */
   unknown(known: ReadonlySet<number>): RawAttribute[] | undefined {
+    // Usually every type is known: say so from the types seen while indexing,
+    // without walking the bytes again and asking the set per attribute (that
+    // walk was 13% of decoding a snapshot's 50k services and destinations).
+    if (!this.highTypes && (this.lowTypes & ~lowMaskOf(known)) === 0) return undefined;
     let out: RawAttribute[] | undefined;
     for (let pos = this.from; pos + NLA_HDRLEN <= this.to; ) {
       const len = this.buf.readUInt16LE(pos);

@@ -40,6 +40,24 @@ describe('MessageWriter and AttrTable', () => {
     expect(t.nested(11)!.u32(1)).toBe(42);
     expect(m.fields.names.slice(m.fieldFrom, m.fieldTo)).toEqual(['a', 'outer', 'outer.id']);
     expect(t.unknown(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))!.map((a) => a.type)).toEqual([11]);
+    expect(t.unknown(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]))).toBeUndefined();
+  });
+
+  it('finds unknown attributes of any type, low or high, repeats included', () => {
+    const w = new MessageWriter();
+    w.begin(100, 0);
+    w.attrU32(3, 1, 'a');
+    w.attrU32(31, 2, 'b');
+    w.attrU32(40, 3, 'c');
+    w.attrU32(3, 4, 'a again');
+    w.end('m');
+    const bytes = w.view();
+    const t = new AttrTable(bytes, 16, bytes.length);
+    expect(t.unknown(new Set([3, 31, 40]))).toBeUndefined();
+    expect(t.unknown(new Set([3, 31]))!.map((a) => a.type)).toEqual([40]);
+    expect(t.unknown(new Set([3, 40]))!.map((a) => a.type)).toEqual([31]);
+    expect(t.unknown(new Set([31, 40]))!.map((a) => [a.type, a.data.readUInt32LE(0)])).toEqual([[3, 1], [3, 4]]);
+    expect(t.unknown(new Set())).toHaveLength(4);
   });
 
   it('writes several messages back to back for one sendmsg', () => {
