@@ -51,6 +51,11 @@ function messageOf(p: Pending): WrittenMessage {
   return p.source.message(p.index);
 }
 
+/** The sequence number sendAll wrote into message `i` of `source` (its header's bytes 8-11). */
+function seqOf(source: MessageSource, bytes: Buffer, i: number): number {
+  return bytes.readUInt32LE(source.startOf(i) + 8);
+}
+
 export class Connection {
   private readonly transport: Transport;
   private readonly pending = new PendingTable<Pending>(PENDING_SLOTS);
@@ -150,7 +155,7 @@ export class Connection {
         if (!call.settled) {
           call.settled = true;
           call.cleanup();
-          for (let i = 0; i < sink.sent; i++) this.forget(bytes.readUInt32LE(source.startOf(i) + 8));
+          for (let i = 0; i < sink.sent; i++) this.forget(seqOf(source, bytes, i));
           reject(err);
         }
       });
@@ -205,7 +210,7 @@ export class Connection {
       try {
         this.transport.send(bytes.subarray(from, to), { get what() { return source.message(first).what; } });
       } catch (err) {
-        for (let i = first; i < index; i++) this.finish(bytes.readUInt32LE(source.startOf(i) + 8), err as Error);
+        for (let i = first; i < index; i++) this.finish(seqOf(source, bytes, i), err as Error);
         sink.failed = true;
       }
       // The kernel ran these inside the sendmsg: take the acks now rather
