@@ -9,6 +9,13 @@ export const SIZES = {
   quick: { fdb: 2000, links: 100 },
 };
 
+/**
+ * The C floor as nl-lvs's rtnl.batch puts it on the wire: only the last
+ * message of each sendmsg asks for an ack (a failing one is answered all the
+ * same). The plain floor, like every peer, asks for an ack per message.
+ */
+const ONE_ACK_FLOOR = { id: 'floor-1ack', label: 'C floor (libnl), one ack per send' };
+
 /** The vxlan device every FDB case works on. */
 function addVxlan({ bench, ns }) {
   bench.sh('ip', ['-n', ns, 'link', 'add', FDB_DEV, 'type', 'vxlan', 'id', String(FDB_VNI), 'dstport', '4789', 'nolearning']);
@@ -56,6 +63,7 @@ export function rtnlCases(bench, sizes) {
       pyroute2((p) => ['fdb-add', String(p.fdb)]),
       vishvananda((p) => ['fdb-add', String(p.fdb)]),
       floor('rtnl_floor', (p) => ['fdb-add', String(p.fdb)]),
+      floor('rtnl_floor', (p) => ['fdb-add', String(p.fdb), 'one-ack'], ONE_ACK_FLOOR),
       jsFloor((p) => ['fdb-add', '--n', String(p.fdb)]),
     ],
   };
@@ -95,6 +103,7 @@ export function rtnlCases(bench, sizes) {
       pyroute2((p) => ['fdb-del', String(p.fdb)]),
       vishvananda((p) => ['fdb-del', String(p.fdb)]),
       floor('rtnl_floor', (p) => ['fdb-del', String(p.fdb)]),
+      floor('rtnl_floor', (p) => ['fdb-del', String(p.fdb), 'one-ack'], ONE_ACK_FLOOR),
       jsFloor((p) => ['fdb-del', '--n', String(p.fdb)]),
     ],
   };

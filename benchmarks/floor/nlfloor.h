@@ -143,7 +143,7 @@ static inline int receive(int fd, struct receiver *r) {
  * Sends every message of the batch (seq = index + base) and waits for all
  * acks. Returns how many were rejected; the first error is kept in *first_err.
  */
-static inline size_t send_batch(struct nl_sock *sk, struct receiver *r, struct batch *b, uint32_t base, int *first_err) {
+static inline size_t send_batch_acking(struct nl_sock *sk, struct receiver *r, struct batch *b, uint32_t base, int *first_err, int ack_per_send) {
   int fd = nl_socket_get_fd(sk);
   size_t errors = 0, next = 0;
   size_t window = FLOOR_WINDOW;
@@ -153,7 +153,8 @@ static inline size_t send_batch(struct nl_sock *sk, struct receiver *r, struct b
   for (size_t i = 0; i < b->count; i++) {
     struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + b->offsets[i]);
     h->nlmsg_seq = base + (uint32_t)i;
-    h->nlmsg_flags |= NLM_F_ACK;
+    if (ack_per_send) h->nlmsg_flags &= ~NLM_F_ACK;
+    else h->nlmsg_flags |= NLM_F_ACK;
   }
   while (next < b->count) {
     size_t first = next;
@@ -165,11 +166,15 @@ static inline size_t send_batch(struct nl_sock *sk, struct receiver *r, struct b
       to = end;
       next++;
     }
+    uint32_t last_seq = base + (uint32_t)(next - 1);
+    /* One ack per send: the kernel answers the others only if they fail, and
+     * the last one's ack comes after those errors. */
+    if (ack_per_send) ((struct nlmsghdr *)(b->buf + b->offsets[next - 1]))->nlmsg_flags |= NLM_F_ACK;
     ssize_t sent;
     do sent = send(fd, b->buf + from, to - from, 0);
     while (sent < 0 && errno == EINTR);
     if (sent < 0) die("sendmsg", errno);
-    size_t waiting = next - first;
+    size_t waiting = ack_per_send ? 1 : next - first;
     while (waiting > 0) {
       int n = receive(fd, r);
       for (int i = 0; i < n; i++) {
@@ -181,12 +186,16 @@ static inline size_t send_batch(struct nl_sock *sk, struct receiver *r, struct b
           if (e->error != 0) {
             if (errors++ == 0) *first_err = e->error;
           }
-          waiting--;
+          if (!ack_per_send || h->nlmsg_seq == last_seq) waiting--;
         }
       }
     }
   }
   return errors;
+}
+
+static inline size_t send_batch(struct nl_sock *sk, struct receiver *r, struct batch *b, uint32_t base, int *first_err) {
+  return send_batch_acking(sk, r, b, base, first_err, 0);
 }
 
 /*
@@ -222,20 +231,31 @@ static inline int dump(struct nl_sock *sk, struct receiver *r, struct nl_msg *re
   }
 }
 
-/* Minor page faults since faults_mark(), reported with the time as the JS
- * tools report theirs: under UML a fault costs ~150 us, so they explain much
- * of a difference there. */
+/* Minor page faults and CPU time since faults_mark(), reported with the time
+ * as the JS tools report theirs: under UML a fault costs ~150 us, so they
+ * explain much of a difference there; user time is the tool's own work,
+ * system time mostly the kernel's work on the requests. */
 static long faults_start = -1;
+static struct rusage usage_start;
+static inline double tv_ms(struct timeval t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; }
 static inline long minor_faults(void) {
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
   return u.ru_minflt;
 }
-static inline void faults_mark(void) { faults_start = minor_faults(); }
+static inline void faults_mark(void) {
+  getrusage(RUSAGE_SELF, &usage_start);
+  faults_start = usage_start.ru_minflt;
+}
 
 static inline void report(double ms, size_t items, size_t errors, int first_err) {
   printf("{\"op_ms\":%.3f,\"items\":%zu,\"errors\":%zu", ms, items, errors);
-  if (faults_start >= 0) printf(",\"minflt\":%ld", minor_faults() - faults_start);
+  if (faults_start >= 0) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    printf(",\"minflt\":%ld,\"user_ms\":%.1f,\"sys_ms\":%.1f", u.ru_minflt - faults_start,
+           tv_ms(u.ru_utime) - tv_ms(usage_start.ru_utime), tv_ms(u.ru_stime) - tv_ms(usage_start.ru_stime));
+  }
   if (first_err) printf(",\"first_error\":\"%s\"", strerror(-first_err));
   printf("}\n");
 }

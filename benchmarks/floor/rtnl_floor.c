@@ -2,9 +2,11 @@
  * rtnetlink C floor (libnl-3): what the kernel itself costs. Run it inside
  * the namespace (ip netns exec NS rtnl_floor ...).
  *
- *   rtnl_floor fdb-add N      N FDB entries on vx0 (self, permanent), batched
- *   rtnl_floor fdb-list       dump AF_BRIDGE neighbours, decoded
- *   rtnl_floor fdb-del N      delete them, batched
+ *   rtnl_floor fdb-add N [one-ack]  N FDB entries on vx0 (self, permanent), batched
+ *   rtnl_floor fdb-list             dump AF_BRIDGE neighbours, decoded
+ *   rtnl_floor fdb-del N [one-ack]  delete them, batched
+ * With one-ack, only the last message of each send asks for an ack (as
+ * nl-lvs's rtnl.batch does); otherwise every message does.
  *   rtnl_floor link-add veth|vxlan N
  *   rtnl_floor link-dump      dump links, decoded
  *
@@ -143,16 +145,16 @@ static void on_link(struct nlmsghdr *h, void *arg) {
   }
 }
 
-static int run_batch(struct nl_sock *sk, struct receiver *r, struct batch *b, double t0) {
+static int run_batch(struct nl_sock *sk, struct receiver *r, struct batch *b, double t0, int ack_per_send) {
   int first_err;
-  size_t errors = send_batch(sk, r, b, 1, &first_err);
+  size_t errors = send_batch_acking(sk, r, b, 1, &first_err, ack_per_send);
   report(now_ms() - t0, b->count, errors, first_err);
   return errors ? 1 : 0;
 }
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: rtnl_floor fdb-add N | fdb-list | fdb-del N | link-add veth|vxlan N | link-dump\n");
+    fprintf(stderr, "usage: rtnl_floor fdb-add N [one-ack] | fdb-list | fdb-del N [one-ack] | link-add veth|vxlan N | link-dump\n");
     return 2;
   }
   struct nl_sock *sk = floor_socket(NETLINK_ROUTE);
@@ -172,7 +174,7 @@ int main(int argc, char **argv) {
       batch_add(&b, m);
       nlmsg_free(m);
     }
-    return run_batch(sk, &r, &b, t0);
+    return run_batch(sk, &r, &b, t0, argc >= 4 && strcmp(argv[3], "one-ack") == 0);
   }
   if (strcmp(mode, "link-add") == 0 && argc >= 4) {
     size_t n = strtoul(argv[3], NULL, 10);
@@ -183,7 +185,7 @@ int main(int argc, char **argv) {
       batch_add(&b, m);
       nlmsg_free(m);
     }
-    return run_batch(sk, &r, &b, t0);
+    return run_batch(sk, &r, &b, t0, 0);
   }
   if (strcmp(mode, "fdb-list") == 0) {
     struct list l = {.size = sizeof(struct fdb_entry)};

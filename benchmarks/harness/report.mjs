@@ -72,6 +72,7 @@ const TARGETS = [
       { case: id, peer: 'pyroute2', speedup: 5, text: `${what} ≥ 5× faster than pyroute2` },
       { case: id, peer: 'vishvananda', speedup: 2, text: `${what} ≥ 2× faster than vishvananda/netlink` },
       { case: id, peer: 'floor', floor: 1.15, text: `${what} ≤ 1.15× the C floor` },
+      { case: id, peer: 'floor-1ack', floor: 1.15, text: `${what} ≤ 1.15× the C floor on nl-lvs's wire protocol (one ack per sendmsg)` },
     ];
   }),
   { case: 'ipvs-stats', alloc: 1024, text: 'stats poll: 0 JS allocations (young-generation growth per poll ≤ 1 KiB, i.e. measurement noise)' },
@@ -123,7 +124,7 @@ function relation(me, s, floorName) {
   return x >= 1 ? `nl-lvs ${x.toFixed(x >= 10 ? 0 : 2)}× faster` : `nl-lvs ${(1 / x).toFixed(2)}× slower`;
 }
 
-const FLOOR_NAMES = { floor: 'floor', 'js-floor': 'JS floor' };
+const FLOOR_NAMES = { floor: 'floor', 'floor-1ack': 'one-ack floor', 'js-floor': 'JS floor' };
 
 const perSecond = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 

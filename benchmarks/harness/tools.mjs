@@ -37,10 +37,10 @@ export function nlLvs(script, args, { label = 'nl-lvs', nodeFlags = [] } = {}) {
 }
 
 /** A C floor program (benchmarks/floor), run inside the namespace. */
-export function floor(program, args) {
+export function floor(program, args, { id = 'floor', label = 'C floor (libnl)' } = {}) {
   return {
-    id: 'floor',
-    label: 'C floor (libnl)',
+    id,
+    label,
     kind: 'floor',
     timed: 'op',
     unavailable: (b) => missing(join(b.bin, program), 'the C floor'),
@@ -52,8 +52,8 @@ export function floor(program, args) {
 /**
  * The JS floor (tools/js-floor.mjs): the same input objects and the same
  * native socket as nl-lvs, with the messages written by hand and the acks only
- * counted. The least any Node.js library pays: how much of nl-lvs's distance
- * to the C floor is Node's own.
+ * counted, asking for acks as nl-lvs does. The least any Node.js library
+ * pays: how much of nl-lvs's distance to the C floor is Node's own.
  */
 export function jsFloor(args) {
   return {

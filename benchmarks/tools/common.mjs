@@ -104,7 +104,9 @@ export async function timed(fn) {
   const stall = probe.stop();
   await stopProfile();
   // Fresh pages the operation touched: each one is a fault, and under UML a dear one.
-  return { value, op_ms: round(op_ms), minflt: r1.minorPageFault - r0.minorPageFault, ...stall };
+  // User time is the tool's own work; system time is mostly the kernel's, the same for every tool.
+  const cpu = { user_ms: round((r1.userCPUTime - r0.userCPUTime) / 1000), sys_ms: round((r1.systemCPUTime - r0.systemCPUTime) / 1000) };
+  return { value, op_ms: round(op_ms), minflt: r1.minorPageFault - r0.minorPageFault, ...cpu, ...stall };
 }
 
 /**

@@ -53,7 +53,7 @@ switch (opts.mode) {
       const r = await timed(() => target.batch(ops));
       target.close();
       const failed = r.value.filter((x) => !x.ok);
-      report({ op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, via: 'ipvs.batch' });
+      report({ op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, user_ms: r.user_ms, sys_ms: r.sys_ms, via: 'ipvs.batch' });
     } finally {
       execFileSync('ip', ['netns', 'del', scratch]);
     }
@@ -62,7 +62,7 @@ switch (opts.mode) {
   case 'snapshot': {
     await ipvs.snapshot(); // JIT warm-up
     const r = await timed(() => ipvs.snapshot());
-    report({ op_ms: r.op_ms, items: count(r.value), errors: 0, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, via: 'ipvs.snapshot' });
+    report({ op_ms: r.op_ms, items: count(r.value), errors: 0, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, user_ms: r.user_ms, sys_ms: r.sys_ms, via: 'ipvs.snapshot' });
     break;
   }
   case 'stats':

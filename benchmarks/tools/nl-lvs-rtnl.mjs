@@ -29,7 +29,7 @@ function linkSpecs(kind, n) {
 async function batchResult(ops) {
   const r = await timed(() => rtnl.batch(ops));
   const failed = r.value.filter((x) => !x.ok);
-  return { op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, via: 'rtnl.batch' };
+  return { op_ms: r.op_ms, items: r.value.length, errors: failed.length, first_error: failed[0]?.error?.message, stall_ms: r.stall_ms, eld_max_ms: r.eld_max_ms, minflt: r.minflt, user_ms: r.user_ms, sys_ms: r.sys_ms, via: 'rtnl.batch' };
 }
 
 /**

@@ -237,7 +237,8 @@ export async function sendRequests(
         if (end !== first + 1) onePerRequest = false;
         ends[i - from] = end;
       }
-      const chunk = await conn.batch<never>(w, { ...options, describe });
+      // One ack per sendmsg: rtnetlink answers a failing request with its error all the same.
+      const chunk = await conn.batch<never>(w, { ...options, describe, ackPerSend: true });
       // The usual case, one message per request: the chunk's results are already one per request.
       for (let k = 0; k < to - from; k++) results.push(onePerRequest ? chunk[k]! : fold(chunk.slice(k === 0 ? 0 : ends[k - 1], ends[k])));
     }

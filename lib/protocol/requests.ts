@@ -86,6 +86,12 @@ export interface Pending {
   sink: Sink;
   /** A dump: answered by NLMSG_DONE, possibly after later requests' acks. */
   dump: boolean;
+  /**
+   * Sent without NLM_F_ACK (BatchOptions.ackPerSend): the kernel answers it
+   * only if it fails, so a later request's ack, with no error for this one
+   * before it, means it succeeded.
+   */
+  quiet: boolean;
 }
 
 /** Receives each request's outcome, before the request is forgotten. */
@@ -118,9 +124,9 @@ export class PendingRecords {
   constructor(private readonly keep: number) {}
 
   /** A record for a message just numbered `seq`: a spare one when there is one. */
-  take(seq: number, call: Call, source: MessageSource, index: number, decode: Decoder<unknown> | undefined, describe: Describe | undefined, sink: Sink, dump: boolean): Pending {
+  take(seq: number, call: Call, source: MessageSource, index: number, decode: Decoder<unknown> | undefined, describe: Describe | undefined, sink: Sink, dump: boolean, quiet: boolean): Pending {
     const p = this.spare.pop();
-    if (p === undefined) return { seq, call, source, index, decode, describe, replies: undefined, interrupted: false, sink, dump };
+    if (p === undefined) return { seq, call, source, index, decode, describe, replies: undefined, interrupted: false, sink, dump, quiet };
     p.seq = seq;
     p.call = call;
     p.source = source;
@@ -129,6 +135,7 @@ export class PendingRecords {
     p.describe = describe;
     p.sink = sink;
     p.dump = dump;
+    p.quiet = quiet;
     return p;
   }
 

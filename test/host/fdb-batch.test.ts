@@ -157,13 +157,17 @@ describe('long batches (written and sent a chunk of 2048 operations at a time)',
 
   it('5000 adds with failures in the first and last chunks: one result each, in order, and every other entry made', async () => {
     const ops = adds(5000);
-    // An entry already there fails with EEXIST wherever it sits; its neighbours go on.
-    await rtnl.fdb.add({ dev: 'vxlan42', mac: mac(10), dst: dst(10) });
-    await rtnl.fdb.add({ dev: 'vxlan42', mac: mac(4500), dst: dst(4500) });
+    // An entry already there fails with EEXIST wherever it sits; its neighbours go on. 255 and
+    // 2047 are the last of a sendmsg (256 messages each), the one that asks for the send's ack.
+    const existing = [10, 255, 256, 2047, 4500, 4999];
+    for (const i of existing) await rtnl.fdb.add({ dev: 'vxlan42', mac: mac(i), dst: dst(i) });
+    const before = { ...rtnl.conn.counters };
     const results = await rtnl.batch(ops);
     expect(results).toHaveLength(5000);
     const failed = results.flatMap((r, i) => (r.ok ? [] : [i]));
-    expect(failed).toEqual([10, 4500]);
+    expect(failed).toEqual(existing);
+    // One ack per sendmsg and one error per failure, not an ack per operation.
+    expect(rtnl.conn.counters.datagrams - before.datagrams).toBeLessThanOrEqual(rtnl.conn.counters.sends - before.sends + existing.length);
     expect((results[4500] as { error: NetlinkError }).error.code).toBe('EEXIST');
     expect((results[4500] as { error: NetlinkError }).error.message).toContain(`add fdb entry ${mac(4500)} dst ${dst(4500)}`);
     expect(ours()).toHaveLength(5000);

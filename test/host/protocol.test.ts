@@ -77,6 +77,32 @@ describe('batches', () => {
     expect(names).toContain('b309');
   });
 
+  it('one ack per sendmsg (ackPerSend): failures anywhere, even last in a send, still come back as errors; replies still arrive', async () => {
+    const existing = new MessageWriter();
+    newLink(existing, 'qd', 2999);
+    await rtnl.conn.request(existing);
+    const w = new MessageWriter();
+    // 600 creates go out in 256-message sends: messages 255, 256 and 511 are a send's last and first.
+    const duplicates = new Set([0, 255, 256, 400, 511, 599]);
+    for (let i = 0; i < 600; i++) newLink(w, duplicates.has(i) ? 'qd' : `q${i}`, 3000 + i);
+    // A get among them: its reply comes whether or not an ack is asked for.
+    w.begin(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK);
+    writeIfinfomsg(w, 1);
+    w.end('get link 1');
+    const before = { ...rtnl.conn.counters };
+    const results = await rtnl.conn.batch(w, { ackPerSend: true, decode: decodeLink });
+    expect(results).toHaveLength(601);
+    const failed = results.flatMap((r, i) => (r.ok ? [] : [i]));
+    expect(failed).toEqual([...duplicates]);
+    for (const i of failed) expect(results[i]).toMatchObject({ ok: false, error: { code: 'EEXIST', message: expect.stringContaining('create link qd') } });
+    expect(results[600]).toMatchObject({ ok: true, replies: [expect.objectContaining({ name: 'lo', index: 1 })] });
+    // The kernel sent an ack per send, an error per failure and the get's reply: not 601 acks.
+    const sends = rtnl.conn.counters.sends - before.sends;
+    expect(rtnl.conn.counters.datagrams - before.datagrams).toBeLessThanOrEqual(sends + duplicates.size + 1);
+    const names = new Set(ipJson<Array<{ ifname: string }>>(ns, 'link', 'show').map((l) => l.ifname));
+    for (let i = 0; i < 600; i++) expect(names.has(`q${i}`)).toBe(!duplicates.has(i));
+  });
+
   it('stop at the first error when asked, reporting the rest as skipped', async () => {
     const w = new MessageWriter();
     newLink(w, 'b0'); // exists
