@@ -75,6 +75,16 @@ export function fdbOps(op, n, dev = FDB_DEV) {
   return ops;
 }
 
+/**
+ * Deletes of entries that are not there (MACs 02:00:01:…, outside fdbMac's
+ * range) on the timed device: ENOENT each, the kernel's table unchanged. The
+ * FDB warm-ups end with them, so that the JIT has seen the timed device's name
+ * and the batch path after the warm-up's link requests before the timed run.
+ */
+export function fdbAbsentDeletes(n, dev = FDB_DEV) {
+  return fdbOps('fdb.delete', n, dev).map((o) => ({ ...o, mac: `02:00:01${o.mac.slice(8)}` }));
+}
+
 /** `ipvsadm -R` input: what `ipvsadm -Sn` would print for the bulk state. */
 export function ipvsadmRestore(n, d) {
   const lines = [];

@@ -16,12 +16,13 @@
 //   node js-floor.mjs ipvs-create --netns NS --n N --d D     N TCP services × D masq destinations
 //
 // Warmed as nl-lvs is (see nl-lvs-rtnl.mjs and nl-lvs-ipvs.mjs): the FDB cases
-// after 10k adds and deletes, twice, on a scratch veth; the IPVS create after
+// after 10k adds and deletes, twice, on a scratch veth, then deletes of absent
+// entries on the timed device; the IPVS create after
 // a 2000 × D batch in a scratch namespace of its own.
 import { execFileSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { parseArgs, loadLibrary, timed, report } from './common.mjs';
-import { fdbOps, ipvsBulkOps, ipvsWarmupOps, IPVS_WARMUP_BATCHES, FDB_DEV } from '../harness/workload.mjs';
+import { fdbOps, fdbAbsentDeletes, ipvsBulkOps, ipvsWarmupOps, IPVS_WARMUP_BATCHES, FDB_DEV } from '../harness/workload.mjs';
 
 const opts = parseArgs(process.argv.slice(2));
 // The harness names the namespace; the native socket enters it by path.
@@ -285,6 +286,10 @@ async function fdbCase(add) {
   execFileSync('ip', ['-n', ns, 'link', 'del', 'vwarm']);
   // Resolved before the timed call: the C floor's if_nametoindex is one ioctl.
   const ifindex = ifindexOf(ns, FDB_DEV);
+  for (let round = 0; round < 5; round++) {
+    const absent = fdbAbsentDeletes(2048);
+    await ch.run(absent.length, fdbWriter(ch, rt.RTM_DELNEIGH, 0, ifindex, absent), { ackPerSend: true });
+  }
   const ops = fdbOps(add ? 'fdb.add' : 'fdb.delete', opts.n);
   const r = await timed(() => ch.run(ops.length, fdbWriter(ch, type, flags, ifindex, ops), { ackPerSend: true }));
   ch.close();

@@ -15,7 +15,8 @@ import type { Links } from './links.js';
 import { addressRequest, type AddressSpec, type DevRef, type ResolveIfindex, type RtnlRequest } from '../families/addr.js';
 import { routeRequest, type RouteSpec } from '../families/route.js';
 import { neighbourRequest, type NeighbourSpec } from '../families/neigh.js';
-import { fdbRequest, type FdbSpec } from '../families/fdb.js';
+import { fdbRequest, describeFdbMessage, type FdbAction, type FdbSpec } from '../families/fdb.js';
+import { FdbColumns, FdbChunk } from '../families/fdb-columns.js';
 import { writeLinkCreate, writeLinkSet, writeLinkDelete, type LinkSpec, type LinkChanges } from '../families/link/requests.js';
 import { LinkRefCollector, namespacePath } from '../families/link/refs.js';
 import { validateLinkRef, type LinkRef } from '../families/link/common.js';
@@ -292,6 +293,58 @@ function resolves(ifindex: ResolveIfindex, dev: DevRef): boolean {
   }
 }
 
+const FDB_ACTIONS = new Map<unknown, FdbAction>([
+  ['fdb.add', 'add'],
+  ['fdb.append', 'append'],
+  ['fdb.replace', 'replace'],
+  ['fdb.delete', 'delete'],
+]);
+
+/**
+ * Every op checked into columns when each is a plain fdb op (FdbColumns);
+ * undefined at the first that is not, which the general path then takes
+ * from the start. An invalid op throws here as it would there: every op
+ * before it passed the same checks.
+ */
+function fdbColumns(ops: readonly RtnlOperation[]): FdbColumns | undefined {
+  if (ops.length === 0) return undefined;
+  const columns = new FdbColumns(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const action = op !== null && typeof op === 'object' ? FDB_ACTIONS.get(op.op) : undefined;
+    if (action === undefined) return undefined;
+    try {
+      if (!columns.add(action, op as FdbSpec)) return undefined;
+    } catch (err) {
+      throw opError(i, err);
+    }
+  }
+  return columns;
+}
+
+/** A batch of plain fdb ops (fdbColumns): names resolved, then written and sent a chunk at a time, as sendRequests does. */
+async function sendFdbColumns(conn: Connection, links: Links, ops: readonly RtnlOperation[], columns: FdbColumns, options: BatchOptions): Promise<BatchResult<never>[]> {
+  const ifindex = await resolveDevs(links, columns.devs, options);
+  const bySlot = new Int32Array(columns.devs.length);
+  for (let slot = 0; slot < bySlot.length; slot++) {
+    try {
+      bySlot[slot] = ifindex(columns.devs[slot]!, 'dev');
+    } catch (err) {
+      throw opError(columns.firstWith(slot), err);
+    }
+  }
+  // Read again only to name an op in an error.
+  const specAt = (i: number): { action: FdbAction; spec: FdbSpec } => ({ action: FDB_ACTIONS.get(ops[i]!.op)!, spec: ops[i] as FdbSpec });
+  const chunk = new FdbChunk(columns, CHUNK, bySlot, specAt, ifindex);
+  const results: BatchResult<never>[] = [];
+  for (let from = 0; from < ops.length; from += CHUNK) {
+    const to = Math.min(ops.length, from + CHUNK);
+    const replies = await conn.batch<never>(chunk.fill(from, to), { signal: options.signal, timeout: options.timeout, describe: describeFdbMessage, ackPerSend: true });
+    for (let k = 0; k < replies.length; k++) results.push(replies[k]!);
+  }
+  return results;
+}
+
 /** rtnl.batch(): validates all, resolves all names, then sends; one result per operation, in order. */
 export async function runBatch(
   conn: Connection,
@@ -300,6 +353,10 @@ export async function runBatch(
   options: BatchOptions = {},
 ): Promise<BatchResult<never>[]> {
   if (!Array.isArray(ops)) throw new ValidationError('ops', 'must be an array of operations');
+  if (!options.stopOnError) {
+    const columns = fdbColumns(ops);
+    if (columns !== undefined) return sendFdbColumns(conn, links, ops, columns, options);
+  }
   // Filled after validation, before any write: link ops read their namespace files from it.
   const fds = new Map<string, number>();
   const requests: BatchRequest[] = [];

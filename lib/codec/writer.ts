@@ -26,6 +26,9 @@ export class MessageWriter implements MessageSource {
   private fieldCount = 0;
   /** The finished messages' records, in order. */
   private written: WrittenMessage[] = [];
+  /** data()'s view, and the buffer it views (reserve() may replace the buffer). */
+  private dataView: DataView = new DataView(new ArrayBuffer(0));
+  private dataFor: Buffer | undefined = undefined;
 
   /** Records each attribute's field name; see the constructor. */
   private readonly fieldNames: boolean;
@@ -121,6 +124,30 @@ export class MessageWriter implements MessageSource {
    */
   endLabelled(label: MessageLabel): void {
     this.record(label);
+  }
+
+  /**
+   * Appends a whole message of `n` bytes that the caller lays out itself
+   * through data(), and keeps no record of it (as endUnrecorded): for a hot
+   * path with a fixed layout, where the calls per field of begin() and the
+   * attribute methods were most of the cost (50k plain fdb messages: 12.7 ms
+   * against ~2 ms). Returns where the message starts.
+   */
+  claim(n: number): number {
+    if (this.messageStart >= 0) throw new Error('MessageWriter: previous message not ended');
+    this.reserve(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** The buffer as a DataView, for claim()'s caller; valid until the next write that may grow the buffer. */
+  data(): DataView {
+    if (this.dataFor !== this.buf) {
+      this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+      this.dataFor = this.buf;
+    }
+    return this.dataView;
   }
 
   /**

@@ -154,7 +154,8 @@ export function decodeFdb(msg: Message): FdbEntry | undefined {
 }
 
 export type FdbAction = 'add' | 'append' | 'replace' | 'delete';
-const NL_FLAGS: Record<FdbAction, number> = {
+/** nlmsg_flags each action adds to NLM_F_REQUEST | NLM_F_ACK. */
+export const FDB_ACTION_FLAGS: Readonly<Record<FdbAction, number>> = {
   add: NLM_F_CREATE | NLM_F_EXCL,
   append: NLM_F_CREATE | NLM_F_APPEND,
   replace: NLM_F_CREATE | NLM_F_REPLACE,
@@ -173,9 +174,9 @@ function fdbErrorText(errno: number, text: string): string | undefined {
   return undefined;
 }
 
-// Every fdb message says `${action} ${text}` (FdbRequest.what), so one function
+// Every fdb message says `${action} ${text}` (fdbText), so one function
 // explains them all, with no closure per entry.
-const describeFdbMessage: Describe = (errno, what) => fdbErrorText(errno, what.slice(what.indexOf(' ') + 1));
+export const describeFdbMessage: Describe = (errno, what) => fdbErrorText(errno, what.slice(what.indexOf(' ') + 1));
 
 /** What few entries carry (NDA_VLAN, NDA_NH_ID, NDA_PORT, NDA_VNI, NDA_SRC_VNI, NDA_IFINDEX): one object, only when one is given. */
 interface FdbExtras {
@@ -187,48 +188,128 @@ interface FdbExtras {
   via?: DevRef;
 }
 
+/** An fdb operation's fields as checkFdb() found them: what FdbRequest keeps, and FdbColumns in its columns. */
+export interface CheckedFdb {
+  dev: DevRef;
+  /** The MAC as parsed: its top 16 bits, and its low 32 as a signed integer (a 48-bit number would be a heap number). */
+  macHigh: number;
+  macLow: number;
+  dst: string | undefined;
+  /** dst as a signed 32-bit integer when it is IPv4, else undefined. */
+  dstV4: number | undefined;
+  /** NUD_* bits. */
+  state: number;
+  /** NTF_* bits. */
+  flags: number;
+  extras: FdbExtras | undefined;
+}
+
+/** checkFdb()'s answer: one object, filled again by each call, read before the next. */
+const checked: CheckedFdb = { dev: '', macHigh: 0, macLow: 0, dst: undefined, dstV4: undefined, state: 0, flags: 0, extras: undefined };
+
 /**
- * One validated fdb operation. A batch holds 50k of these until the last ack,
- * so it is one small object: no closure, no text until an error asks for it
- * (it is its message's label, see MessageWriter.endLabelled), the rare
- * attributes in one optional object, and numbers that stay small integers
- * (a 48-bit MAC, or an address above 2^31, would be a heap number each).
+ * Checks an fdb spec, parsing what the message needs to numbers (no Buffer
+ * per entry). The answer is a shared object, valid until the next call.
+ */
+export function checkFdb(spec: FdbSpec): Readonly<CheckedFdb> {
+  if (spec === null || typeof spec !== 'object') throw new ValidationError('fdb', 'an fdb spec object is required');
+  const dev = validateDev(spec.dev);
+  const macBits = macValue(spec.mac, 'mac');
+  const dst = spec.dst;
+  const v4 = typeof dst === 'string' ? ipv4Bits(dst) : NaN;
+  if (dst !== undefined && v4 !== v4) ipFamily(dst, 'dst');
+  const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
+  const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
+  const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
+  const via = spec.via === undefined ? undefined : validateDev(spec.via, 'via');
+  const vlan = spec.vlan === undefined ? undefined : intIn(spec.vlan, 'vlan', 1, 4094);
+  const nhid = spec.nhid === undefined ? undefined : intIn(spec.nhid, 'nhid', 1, 0xffffffff);
+  if (nhid !== undefined && (dst !== undefined || port !== undefined || vni !== undefined)) {
+    throw new ValidationError('nhid', 'a nexthop group replaces dst, port and vni: give one or the other');
+  }
+  if (spec.state !== undefined && STATE_BITS[spec.state] === undefined) {
+    throw new ValidationError('state', `must be 'permanent', 'static' or 'dynamic', got ${showValue(spec.state)}`);
+  }
+  let flags = 0;
+  if (spec.self) flags |= NTF_SELF;
+  if (spec.master) flags |= NTF_MASTER;
+  if (!(flags & (NTF_SELF | NTF_MASTER))) flags |= NTF_SELF;
+  if (spec.sticky) flags |= NTF_STICKY;
+  if (spec.externLearn) flags |= NTF_EXT_LEARNED;
+  if (spec.router) flags |= NTF_ROUTER;
+  const c = checked;
+  c.dev = dev;
+  c.macHigh = Math.floor(macBits / 0x100000000);
+  c.macLow = macBits | 0;
+  c.dst = dst;
+  c.dstV4 = v4 !== v4 ? undefined : v4;
+  c.state = STATE_BITS[spec.state ?? 'permanent'];
+  c.flags = flags;
+  c.extras =
+    vlan === undefined && nhid === undefined && port === undefined && vni === undefined && srcVni === undefined && via === undefined
+      ? undefined
+      : { vlan, nhid, port, vni, srcVni, via };
+  return c;
+}
+
+/** An fdb message up to its rare attributes (FdbExtras), which the caller adds before ending it. */
+export function beginFdbMessage(
+  w: MessageWriter, action: FdbAction, ifindex: number, state: number, flags: number, macHigh: number, macLow: number, dstV4: number | undefined, dst: string | undefined,
+): void {
+  w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | FDB_ACTION_FLAGS[action]);
+  w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex).u16(state).u8(flags).u8(0);
+  w.attrMacParts(NDA_LLADDR, macHigh, macLow, 'mac');
+  if (dstV4 !== undefined) w.attrIpv4(NDA_DST, dstV4, 'dst');
+  else if (dst !== undefined) w.attrIp(NDA_DST, dst, 'dst');
+}
+
+/** "add fdb entry 02:00:00:00:00:01 dst 192.0.2.1 vlan 10 on vx0" */
+function fdbText(action: FdbAction, mac: string, dst: string | undefined, vlan: number | undefined, dev: DevRef): string {
+  return `${action} fdb entry ${mac}${dst ? ` dst ${dst}` : ''}${vlan ? ` vlan ${vlan}` : ''} on ${dev}`;
+}
+
+/**
+ * One validated fdb operation, for single calls and mixed batches (a long
+ * batch of plain entries is kept as columns instead: FdbColumns). It is its
+ * message's label (see MessageWriter.endLabelled), so no text is made until
+ * an error asks for it.
  */
 class FdbRequest implements RtnlRequest, MessageLabel {
+  private readonly dev: DevRef;
+  private readonly macHigh: number;
+  private readonly macLow: number;
+  private readonly dst: string | undefined;
+  private readonly dstV4: number | undefined;
+  private readonly state: number;
+  private readonly flags: number;
+  private readonly extras: FdbExtras | undefined;
+
   constructor(
     private readonly action: FdbAction,
-    private readonly dev: DevRef,
     private readonly mac: string,
-    /** The MAC as parsed while validating: its top 16 bits, and its low 32 as a signed integer. */
-    private readonly macHigh: number,
-    private readonly macLow: number,
-    private readonly dst: string | undefined,
-    /** dst as a signed 32-bit integer when it is IPv4, else undefined. */
-    private readonly dstV4: number | undefined,
-    private readonly state: number,
-    private readonly flags: number,
-    private readonly extras: FdbExtras | undefined,
-  ) {}
+    c: Readonly<CheckedFdb>,
+  ) {
+    this.dev = c.dev;
+    this.macHigh = c.macHigh;
+    this.macLow = c.macLow;
+    this.dst = c.dst;
+    this.dstV4 = c.dstV4;
+    this.state = c.state;
+    this.flags = c.flags;
+    this.extras = c.extras;
+  }
 
   get devs(): DevRef[] {
     const via = this.extras?.via;
     return via === undefined ? [this.dev] : [this.dev, via];
   }
 
-  /** "add fdb entry 02:00:00:00:00:01 dst 192.0.2.1 vlan 10 on vx0" */
   get what(): string {
-    const { action, mac, dst, dev } = this;
-    const vlan = this.extras?.vlan;
-    return `${action} fdb entry ${mac}${dst ? ` dst ${dst}` : ''}${vlan ? ` vlan ${vlan}` : ''} on ${dev}`;
+    return fdbText(this.action, this.mac, this.dst, this.extras?.vlan, this.dev);
   }
 
   write(w: MessageWriter, ifindex: ResolveIfindex): Describe {
-    const action = this.action;
-    w.begin(action === 'delete' ? RTM_DELNEIGH : RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NL_FLAGS[action]);
-    w.u8(AF_BRIDGE).u8(0).u16(0).i32(ifindex(this.dev, 'dev')).u16(this.state).u8(this.flags).u8(0);
-    w.attrMacParts(NDA_LLADDR, this.macHigh, this.macLow, 'mac');
-    if (this.dstV4 !== undefined) w.attrIpv4(NDA_DST, this.dstV4, 'dst');
-    else if (this.dst !== undefined) w.attrIp(NDA_DST, this.dst, 'dst');
+    beginFdbMessage(w, this.action, ifindex(this.dev, 'dev'), this.state, this.flags, this.macHigh, this.macLow, this.dstV4, this.dst);
     const x = this.extras;
     if (x !== undefined) {
       if (x.vlan !== undefined) w.attrU16(NDA_VLAN, x.vlan, 'vlan');
@@ -245,39 +326,8 @@ class FdbRequest implements RtnlRequest, MessageLabel {
 
 /** Validates an fdb operation; nothing is written until the request's write(). */
 export function fdbRequest(action: FdbAction, spec: FdbSpec): RtnlRequest {
-  if (spec === null || typeof spec !== 'object') throw new ValidationError('fdb', 'an fdb spec object is required');
-  const dev = validateDev(spec.dev);
-  // Parsed here to numbers that write() puts straight into the message: no Buffer per entry.
-  const mac = spec.mac;
-  const macBits = macValue(mac, 'mac');
-  const dst = spec.dst;
-  const v4 = typeof dst === 'string' ? ipv4Bits(dst) : NaN;
-  if (dst !== undefined && v4 !== v4) ipFamily(dst, 'dst');
-  const vni = spec.vni === undefined ? undefined : intIn(spec.vni, 'vni', 0, 0xffffff);
-  const srcVni = spec.srcVni === undefined ? undefined : intIn(spec.srcVni, 'srcVni', 0, 0xffffff);
-  const port = spec.port === undefined ? undefined : intIn(spec.port, 'port', 0, 0xffff);
-  const via = spec.via === undefined ? undefined : validateDev(spec.via, 'via');
-  const vlan = spec.vlan === undefined ? undefined : intIn(spec.vlan, 'vlan', 1, 4094);
-  const nhid = spec.nhid === undefined ? undefined : intIn(spec.nhid, 'nhid', 1, 0xffffffff);
-  if (nhid !== undefined && (dst !== undefined || port !== undefined || vni !== undefined)) {
-    throw new ValidationError('nhid', 'a nexthop group replaces dst, port and vni: give one or the other');
-  }
-  if (spec.state !== undefined && STATE_BITS[spec.state] === undefined) {
-    throw new ValidationError('state', `must be 'permanent', 'static' or 'dynamic', got ${showValue(spec.state)}`);
-  }
-  const state = STATE_BITS[spec.state ?? 'permanent'];
-  let flags = 0;
-  if (spec.self) flags |= NTF_SELF;
-  if (spec.master) flags |= NTF_MASTER;
-  if (!(flags & (NTF_SELF | NTF_MASTER))) flags |= NTF_SELF;
-  if (spec.sticky) flags |= NTF_STICKY;
-  if (spec.externLearn) flags |= NTF_EXT_LEARNED;
-  if (spec.router) flags |= NTF_ROUTER;
-  const extras =
-    vlan === undefined && nhid === undefined && port === undefined && vni === undefined && srcVni === undefined && via === undefined
-      ? undefined
-      : { vlan, nhid, port, vni, srcVni, via };
-  return new FdbRequest(action, dev, mac, Math.floor(macBits / 0x100000000), macBits | 0, dst, v4 !== v4 ? undefined : v4, state, flags, extras);
+  const c = checkFdb(spec);
+  return new FdbRequest(action, spec.mac, c);
 }
 
 export interface FdbListFilter {

@@ -165,8 +165,9 @@ export class Connection {
       // Named only for a timeout or a closed socket: an encoded chunk's message(0) is written again to name it.
       const what = (): string => `${source.message(0).what}${count > 1 ? ` (+${count - 1} more)` : ''}`;
       const call = this.startCall(count, options, what, reject, () => resolve(results));
-      const sink = new BatchSink(results);
-      this.sendAll(source, bytes, call, sink, options).catch((err: unknown) => {
+      // What the send loop reads of the options, copied into the sink: callers' option objects come in many shapes.
+      const sink = new BatchSink(results, options.decode as Decoder<unknown> | undefined, options.describe, options.stopOnError === true, options.ackPerSend === true && !options.stopOnError);
+      this.sendAll(source, bytes, call, sink).catch((err: unknown) => {
         if (!call.settled) {
           call.settled = true;
           call.cleanup();
@@ -183,22 +184,20 @@ export class Connection {
    * optimized again in each new batch's first chunks (--trace-opt), a
    * TurboFan job of 100-300 ms under UML competing with the batch for the CPU.
    */
-  private async sendAll<T>(source: MessageSource, bytes: Buffer, call: Call, sink: BatchSink<T>, options: BatchCallOptions<T>): Promise<void> {
+  private async sendAll<T>(source: MessageSource, bytes: Buffer, call: Call, sink: BatchSink<T>): Promise<void> {
     const count = source.count;
-    const decode = options.decode as Decoder<unknown> | undefined;
-    const describe = options.describe;
-    const quiet = options.ackPerSend === true && !options.stopOnError;
+    const { decode, describe, stopOnError, quiet } = sink;
     let index = 0;
     while (index < count && !call.settled) {
       // With stopOnError the next sendmsg waits until every message sent so far
       // is answered: the kernel runs all messages of a sendmsg, whatever fails among them.
-      if (options.stopOnError && index > sink.answered) {
+      if (stopOnError && index > sink.answered) {
         sink.wanted = index;
         await new Promise<void>((resolve) => (sink.onAnswered = resolve));
         sink.onAnswered = undefined;
         if (call.settled) return;
       }
-      if (sink.failed && options.stopOnError) break;
+      if (sink.failed && stopOnError) break;
       await this.window.wait();
       if (call.settled) return;
       // One chunk: as many whole messages as fit the send limit and the window.
@@ -241,7 +240,7 @@ export class Connection {
       // than after an epoll wait and a loop turn. (A dump's parts are left
       // to the loop, so a long dump can still be interleaved and aborted.)
       this.transport.receiveNow();
-      if (options.stopOnError && sink.failed) break;
+      if (stopOnError && sink.failed) break;
     }
     // Whatever was never sent is reported as skipped.
     for (let i = index; i < count; i++) {

@@ -170,7 +170,14 @@ export class BatchSink<T> implements Sink {
   sent = 0;
   onAnswered: (() => void) | undefined = undefined;
 
-  constructor(readonly results: BatchResult<T>[]) {}
+  constructor(
+    readonly results: BatchResult<T>[],
+    readonly decode: Decoder<unknown> | undefined,
+    readonly describe: Describe | undefined,
+    readonly stopOnError: boolean,
+    /** Only each send's last message asks for an ack (BatchCallOptions.ackPerSend). */
+    readonly quiet: boolean,
+  ) {}
 
   done(p: Pending, error?: Error): void {
     this.results[p.index] = error ? { ok: false, error } : p.replies === undefined ? (ACKED as BatchResult<T>) : { ok: true, replies: p.replies as T[] };
