@@ -3,7 +3,7 @@
 // ratio only.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { nlLvs, floor, jsFloor, vishvananda, cli, which } from '../harness/tools.mjs';
+import { nlLvs, floor, jsFloor, vishvananda, cli, which, ONE_ACK_FLOOR } from '../harness/tools.mjs';
 import { median } from '../harness/runner.mjs';
 import { ipvsadmRestore, ipvsadmCommands, writeText, ipv4, SINGLE_BASE } from '../harness/workload.mjs';
 
@@ -78,6 +78,7 @@ export function ipvsCases(bench, sizes) {
         parse: (r) => ({ timeMs: (r.wallMs * total) / perOp.length, measured_ops: perOp.length, measured_ms: r.wallMs }),
       }),
       floor('ipvs_floor', (p) => ['create', String(p.services), String(p.dests)]),
+      floor('ipvs_floor', (p) => ['create', String(p.services), String(p.dests), 'one-ack'], ONE_ACK_FLOOR),
       jsFloor((p) => ['ipvs-create', '--n', String(p.services), '--d', String(p.dests)]),
     ],
   };

@@ -1,20 +1,13 @@
 // rtnetlink cases, on the host kernel: FDB entries on a vxlan device (create,
 // list, delete) and links (veth and vxlan create, dump).
 import { join } from 'node:path';
-import { nlLvs, floor, jsFloor, vishvananda, pyroute2, cli, which } from '../harness/tools.mjs';
+import { nlLvs, floor, jsFloor, vishvananda, pyroute2, cli, which, ONE_ACK_FLOOR } from '../harness/tools.mjs';
 import { bridgeBatch, ipLinkBatch, writeText, FDB_DEV, FDB_VNI } from '../harness/workload.mjs';
 
 export const SIZES = {
   full: { fdb: 50_000, links: 1000 },
   quick: { fdb: 2000, links: 100 },
 };
-
-/**
- * The C floor as nl-lvs's rtnl.batch puts it on the wire: only the last
- * message of each sendmsg asks for an ack (a failing one is answered all the
- * same). The plain floor, like every peer, asks for an ack per message.
- */
-const ONE_ACK_FLOOR = { id: 'floor-1ack', label: 'C floor (libnl), one ack per send' };
 
 /** The vxlan device every FDB case works on. */
 function addVxlan({ bench, ns }) {

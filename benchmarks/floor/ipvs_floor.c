@@ -1,7 +1,10 @@
 /*
  * IPVS C floor (libnl-genl-3): what the kernel itself costs.
  *
- *   ipvs_floor create N D     N TCP services x D masq destinations, batched
+ *   ipvs_floor create N D [one-ack]
+ *                             N TCP services x D masq destinations, batched;
+ *                             with one-ack, only each send's last message asks
+ *                             for an ack (as nl-lvs's ipvs.batch does)
  *   ipvs_floor snapshot       services + destinations with stats, decoded
  *   ipvs_floor stats P        counters only, polled P times (median poll)
  *   ipvs_floor single K       K single add-service calls on a live socket
@@ -219,7 +222,7 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: ipvs_floor create N D | snapshot | stats | single K\n");
+    fprintf(stderr, "usage: ipvs_floor create N D [one-ack] | snapshot | stats | single K\n");
     return 2;
   }
   struct nl_sock *sk = floor_socket(NETLINK_GENERIC);
@@ -247,7 +250,8 @@ int main(int argc, char **argv) {
       }
     }
     int first_err;
-    size_t errors = send_batch(sk, &r, &b, 1, &first_err);
+    int one_ack = argc >= 5 && strcmp(argv[4], "one-ack") == 0;
+    size_t errors = send_batch_acking(sk, &r, &b, 1, &first_err, one_ack);
     report(now_ms() - t0, b.count, errors, first_err);
     return errors ? 1 : 0;
   }

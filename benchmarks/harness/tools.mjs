@@ -36,6 +36,13 @@ export function nlLvs(script, args, { label = 'nl-lvs', nodeFlags = [] } = {}) {
   };
 }
 
+/**
+ * The C floor as nl-lvs's batches put it on the wire: only the last message
+ * of each sendmsg asks for an ack (a failing one is answered all the same).
+ * The plain floor, like every peer, asks for an ack per message.
+ */
+export const ONE_ACK_FLOOR = { id: 'floor-1ack', label: 'C floor (libnl), one ack per send' };
+
 /** A C floor program (benchmarks/floor), run inside the namespace. */
 export function floor(program, args, { id = 'floor', label = 'C floor (libnl)' } = {}) {
   return {

@@ -4,9 +4,8 @@
 // strings parsed, the fields read), writes each message by hand into one
 // reused buffer (the same bytes the C floor sends), sends up to 256 per
 // sendmsg on nl-lvs's native socket (the same C++ transport), reads the acks
-// right after each send and only counts them. It asks for acks as nl-lvs does:
-// the FDB cases one per sendmsg (rtnl.batch), the IPVS create one per message
-// (the same bytes as the C floor's). No validation, no result per
+// right after each send and only counts them. It asks for acks as nl-lvs's
+// batches do, one per sendmsg (the C floor's one-ack mode). No validation, no result per
 // operation, no error text, no sequence-number matching: what a library
 // gives its users is left out, and what remains is JS reading its input, the
 // garbage that input leaves, and the crossings into C++.
@@ -306,13 +305,13 @@ async function ipvsCreate() {
       const warm = new Channel(NETLINK_GENERIC, `/run/netns/${scratch}`);
       const warmFamily = await ipvsFamily(warm);
       const warmOps = ipvsWarmupOps(b, opts.n, opts.d);
-      await warm.run(warmOps.length, ipvsWriter(warm, warmFamily, warmOps));
+      await warm.run(warmOps.length, ipvsWriter(warm, warmFamily, warmOps), { ackPerSend: true });
       warm.close();
     }
     const ch = new Channel(NETLINK_GENERIC, nsPath);
     const family = await ipvsFamily(ch);
     const ops = ipvsBulkOps(opts.n, opts.d);
-    const r = await timed(() => ch.run(ops.length, ipvsWriter(ch, family, ops)));
+    const r = await timed(() => ch.run(ops.length, ipvsWriter(ch, family, ops), { ackPerSend: true }));
     ch.close();
     return { op_ms: r.op_ms, ...r.value, minflt: r.minflt, user_ms: r.user_ms, sys_ms: r.sys_ms, via: 'raw NativeSocket, hand-written messages' };
   } finally {

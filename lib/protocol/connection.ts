@@ -46,7 +46,8 @@ export interface BatchCallOptions<T> extends BatchOptions {
    * before it succeeded. Half the kernel's work on 50k FDB deletes was
    * making and queueing their acks (C floor: 128 ms against 83 ms). Only
    * for requests whose handlers never return EINTR, which netlink_rcv_skb()
-   * answers with nothing at all: rtnetlink's do-requests, not IPVS's daemon commands.
+   * answers with nothing at all: rtnetlink's do-requests and IPVS's service
+   * and destination commands, not IPVS's daemon commands.
    */
   ackPerSend?: boolean;
 }

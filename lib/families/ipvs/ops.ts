@@ -102,6 +102,9 @@ async function sendEncoded(ctx: IpvsContext, batch: CheckedBatch, encoded: Encod
       timeout: options.timeout,
       stopOnError: options.stopOnError,
       describe: (errno, _what, k) => describeError(stepAt(first + k), errno),
+      // One ack per sendmsg (see BatchCallOptions.ackPerSend): a batch holds no
+      // daemon command, the only IPVS handlers that answer EINTR with nothing.
+      ackPerSend: true,
     });
     for (let k = 0; k < replies.length; k++) {
       results.push(resultOf(replies[k]!));
@@ -145,6 +148,7 @@ async function sendSteps(ctx: IpvsContext, kept: Step[], familyId: number, optio
       timeout: options.timeout,
       stopOnError: options.stopOnError,
       describe: (errno, _what, k) => describeError(sent[k]!, errno),
+      ackPerSend: true, // as sendEncoded
     });
     for (let k = 0; k < sent.length; k++) {
       results[opIndex(sent[k]!)] = resultOf(replies[k]!);
