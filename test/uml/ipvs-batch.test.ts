@@ -48,6 +48,8 @@ describe('Ipvs.batch', () => {
     expect(ipvs.conn.counters.messages - before.messages).toBe(ops.length);
     // 16 KiB per sendmsg (~150 operations each), never one sendmsg per operation.
     expect(ipvs.conn.counters.sends - before.sends).toBeLessThanOrEqual(ops.length / 100);
+    // And one ack per sendmsg, not one per operation.
+    expect(ipvs.conn.counters.datagrams - before.datagrams).toBeLessThanOrEqual(ipvs.conn.counters.sends - before.sends);
 
     const lines = saved();
     expect(lines).toHaveLength(6000);
@@ -62,9 +64,11 @@ describe('Ipvs.batch', () => {
   it('a failing op in the middle gets its own error; the others still go through', async () => {
     const ops = bigBatch().slice(0, 300);
     ops.splice(150, 0, { op: 'addService', service: key(10) }); // a duplicate
+    // Another last: the last message of its sendmsg, the one that asks for the send's ack.
+    ops.push({ op: 'addService', service: key(20) });
     const results = await ipvs.batch(ops);
     const failed = results.flatMap((r, i) => (r.ok ? [] : [i]));
-    expect(failed).toEqual([150]);
+    expect(failed).toEqual([150, 301]);
     const r = results[150]!;
     expect(!r.ok && r.error).toBeInstanceOf(NetlinkError);
     expect(!r.ok && (r.error as NetlinkError).code).toBe('EEXIST');
