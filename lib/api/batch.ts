@@ -307,7 +307,8 @@ const FDB_ACTIONS = new Map<unknown, FdbAction>([
  * before it passed the same checks.
  */
 function fdbColumns(ops: readonly RtnlOperation[]): FdbColumns | undefined {
-  if (ops.length === 0) return undefined;
+  const first = ops[0];
+  if (first === null || typeof first !== 'object' || !FDB_ACTIONS.has(first.op)) return undefined; // no columns made for other batches
   const columns = new FdbColumns(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;

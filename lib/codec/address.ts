@@ -182,10 +182,29 @@ export function macToBytes(mac: string, field: string): Buffer {
 
 /** Link-layer addresses print as colon-separated hex, whatever their length. */
 export function bytesToMac(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    if (i > 0) out += ':';
-    out += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return macAt(bytes, 0, bytes.length);
+}
+
+/** Char codes of '0'..'9', 'a'..'f'. */
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Each byte as two hex digits, for addresses of other lengths. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * The `length` bytes at `at` as a link-layer address, read in place (no view
+ * per address). A 6-byte MAC is one flat string made at once: built a piece
+ * at a time it was ~0.9 µs each, 9% of a 3000-link dump's decode.
+ */
+export function macAt(b: Uint8Array, at: number, length: number): string {
+  if (length === 6) {
+    const b0 = b[at]!, b1 = b[at + 1]!, b2 = b[at + 2]!, b3 = b[at + 3]!, b4 = b[at + 4]!, b5 = b[at + 5]!;
+    const h = HEX_CODES;
+    return String.fromCharCode(
+      h[b0 >> 4]!, h[b0 & 15]!, 58, h[b1 >> 4]!, h[b1 & 15]!, 58, h[b2 >> 4]!, h[b2 & 15]!, 58,
+      h[b3 >> 4]!, h[b3 & 15]!, 58, h[b4 >> 4]!, h[b4 & 15]!, 58, h[b5 >> 4]!, h[b5 & 15]!,
+    );
   }
+  let out = '';
+  for (let i = 0; i < length; i++) out += i === 0 ? HEX_PAIRS[b[at]!]! : `:${HEX_PAIRS[b[at + i]!]!}`;
   return out;
 }

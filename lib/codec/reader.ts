@@ -3,7 +3,7 @@
 // does not know stay available raw, so a newer kernel never breaks decoding.
 import { DecodeError } from '../protocol/errors.js';
 import { NLA_TYPE_MASK } from '../uapi/netlink.js';
-import { bytesToIp } from './address.js';
+import { bytesToIp, macAt } from './address.js';
 
 const NLA_HDRLEN = 4;
 
@@ -128,6 +128,11 @@ export class AttrTable {
   ip(type: number, family: 4 | 6): string | undefined {
     const at = this.need(type, family === 4 ? 4 : 16);
     return at === undefined ? undefined : bytesToIp(this.buf, at, family === 4 ? 4 : 16);
+  }
+  /** A link-layer address as colon-separated hex (read in place: no view per address). */
+  mac(type: number): string | undefined {
+    const at = this.start[type];
+    return at === undefined ? undefined : macAt(this.buf, at, this.size[type]!);
   }
   /** A flag attribute: present or not. */
   flag(type: number): boolean {

@@ -124,9 +124,11 @@ export function scopeName(n: number): Scope | number {
 }
 
 /** Unknown attributes of a table, or nothing. */
-export function rawUnknown(t: AttrTable, known: ReadonlySet<number>): { unknown?: RawAttribute[] } {
+export function withUnknown<T extends { unknown?: RawAttribute[] }>(o: T, t: AttrTable, known: ReadonlySet<number>): T {
+  // Set only when there are some: an object per decoded entry to merge in was garbage for every dump part.
   const unknown = t.unknown(known);
-  return unknown ? { unknown } : {};
+  if (unknown) o.unknown = unknown;
+  return o;
 }
 
 // ---- addresses --------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ export function decodeAddress(msg: Message): Address | undefined {
   if (metric !== undefined) a.metric = metric;
   const proto = t.u8(IFA_PROTO);
   if (proto !== undefined) a.protocol = proto;
-  return Object.assign(a, rawUnknown(t, KNOWN));
+  return withUnknown(a, t, KNOWN);
 }
 
 function lifetime(v: unknown, field: string): number {

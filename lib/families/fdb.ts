@@ -7,11 +7,11 @@
 //   dynamic   = NUD_REACHABLE: ages like a learned entry.
 import { MessageWriter, type MessageLabel } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { ipFamily, bytesToIp, bytesToMac, macValue, ipv4Bits } from '../codec/address.js';
+import { ipFamily, bytesToIp, macValue, ipv4Bits } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
-import { type DevRef, type RtnlRequest, type ResolveIfindex, validateDev, intIn, rawUnknown } from './addr.js';
+import { type DevRef, type RtnlRequest, type ResolveIfindex, validateDev, intIn, withUnknown } from './addr.js';
 import { decodeCacheInfo, type NeighCacheInfo } from './neigh.js';
 import {
   NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_VLAN, NDA_PORT, NDA_VNI, NDA_IFINDEX, NDA_MASTER, NDA_LINK_NETNSID,
@@ -116,13 +116,13 @@ export function decodeFdb(msg: Message): FdbEntry | undefined {
   needHeader(msg, NDMSG_LEN, 'an fdb message');
   if (b[o] !== AF_BRIDGE) return undefined;
   const t = new AttrTable(b, o + NDMSG_LEN, msg.end);
-  const mac = t.bytes(NDA_LLADDR);
-  if (!mac) return undefined;
+  const mac = t.mac(NDA_LLADDR);
+  if (mac === undefined) return undefined;
   const stateBits = b.readUInt16LE(o + 8);
   const flagBits = b[o + 10]!;
   const ext = t.u32(NDA_FLAGS_EXT) ?? 0;
   const e: FdbEntry = {
-    mac: bytesToMac(mac),
+    mac,
     ifindex: b.readInt32LE(o + 4),
     state: stateName(stateBits),
     stateBits,
@@ -135,22 +135,28 @@ export function decodeFdb(msg: Message): FdbEntry | undefined {
     locked: (ext & NTF_EXT_LOCKED) !== 0,
     flagBits,
   };
-  const dst = t.bytes(NDA_DST);
-  if (dst) e.dst = bytesToIp(dst);
-  const set = <K extends keyof FdbEntry>(k: K, v: FdbEntry[K] | undefined): void => {
-    if (v !== undefined) e[k] = v;
-  };
+  const dstAt = t.offsetOf(NDA_DST);
+  if (dstAt >= 0) e.dst = bytesToIp(b, dstAt, t.lengthOf(NDA_DST));
+  // Stored by name, each: a helper taking the key made every store a keyed one (and a closure per entry).
   const vlan = t.u16(NDA_VLAN);
   if (vlan) e.vlan = vlan;
-  set('port', t.be16(NDA_PORT));
-  set('vni', t.u32(NDA_VNI));
-  set('srcVni', t.u32(NDA_SRC_VNI));
-  set('viaIfindex', t.u32(NDA_IFINDEX));
-  set('nhid', t.u32(NDA_NH_ID));
-  set('bridgeIfindex', t.u32(NDA_MASTER));
-  set('linkNetnsId', t.s32(NDA_LINK_NETNSID));
-  set('cacheInfo', decodeCacheInfo(t.bytes(NDA_CACHEINFO)));
-  return Object.assign(e, rawUnknown(t, KNOWN));
+  const port = t.be16(NDA_PORT);
+  if (port !== undefined) e.port = port;
+  const vni = t.u32(NDA_VNI);
+  if (vni !== undefined) e.vni = vni;
+  const srcVni = t.u32(NDA_SRC_VNI);
+  if (srcVni !== undefined) e.srcVni = srcVni;
+  const viaIfindex = t.u32(NDA_IFINDEX);
+  if (viaIfindex !== undefined) e.viaIfindex = viaIfindex;
+  const nhid = t.u32(NDA_NH_ID);
+  if (nhid !== undefined) e.nhid = nhid;
+  const bridgeIfindex = t.u32(NDA_MASTER);
+  if (bridgeIfindex !== undefined) e.bridgeIfindex = bridgeIfindex;
+  const linkNetnsId = t.s32(NDA_LINK_NETNSID);
+  if (linkNetnsId !== undefined) e.linkNetnsId = linkNetnsId;
+  const cacheInfo = decodeCacheInfo(t);
+  if (cacheInfo !== undefined) e.cacheInfo = cacheInfo;
+  return withUnknown(e, t, KNOWN);
 }
 
 export type FdbAction = 'add' | 'append' | 'replace' | 'delete';

@@ -2,11 +2,11 @@
 // (The same messages with AF_BRIDGE are the forwarding database: see fdb.ts.)
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
-import { bytesToIp, bytesToMac, ipFamily, type IpFamily } from '../codec/address.js';
+import { bytesToIp, ipFamily, type IpFamily } from '../codec/address.js';
 import { ValidationError, showValue } from '../protocol/errors.js';
 import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
-import { type DevRef, type RtnlRequest, validateDev, intIn, afOf, familyOf, validateFamily, rawUnknown } from './addr.js';
+import { type DevRef, type RtnlRequest, validateDev, intIn, afOf, familyOf, validateFamily, withUnknown } from './addr.js';
 import {
   NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PROBES, NDA_IFINDEX, NDA_MASTER, NDA_PROTOCOL, NDA_FLAGS_EXT,
   NTF_PROXY, NTF_ROUTER, NTF_EXT_LEARNED, NTF_OFFLOADED, NTF_EXT_MANAGED,
@@ -36,9 +36,12 @@ export interface NeighCacheInfo {
   refcnt: number;
 }
 
-export function decodeCacheInfo(ci: Buffer | undefined): NeighCacheInfo | undefined {
-  if (!ci || ci.length < 16) return undefined;
-  return { confirmed: ci.readUInt32LE(0), used: ci.readUInt32LE(4), updated: ci.readUInt32LE(8), refcnt: ci.readUInt32LE(12) };
+/** NDA_CACHEINFO (struct nda_cacheinfo), read in place. */
+export function decodeCacheInfo(t: AttrTable): NeighCacheInfo | undefined {
+  const at = t.offsetOf(NDA_CACHEINFO);
+  if (at < 0 || t.lengthOf(NDA_CACHEINFO) < 16) return undefined;
+  const b = t.buf;
+  return { confirmed: b.readUInt32LE(at), used: b.readUInt32LE(at + 4), updated: b.readUInt32LE(at + 8), refcnt: b.readUInt32LE(at + 12) };
 }
 
 export interface NeighbourSpec {
@@ -110,15 +113,15 @@ export function decodeNeighbour(msg: Message): Neighbour | undefined {
     managed: (ext & NTF_EXT_MANAGED) !== 0,
     flagBits,
   };
-  const ll = t.bytes(NDA_LLADDR);
-  if (ll) n.lladdr = bytesToMac(ll);
+  const ll = t.mac(NDA_LLADDR);
+  if (ll !== undefined) n.lladdr = ll;
   const probes = t.u32(NDA_PROBES);
   if (probes !== undefined) n.probes = probes;
   const proto = t.u8(NDA_PROTOCOL);
   if (proto !== undefined) n.protocol = proto;
-  const ci = decodeCacheInfo(t.bytes(NDA_CACHEINFO));
+  const ci = decodeCacheInfo(t);
   if (ci) n.cacheInfo = ci;
-  return Object.assign(n, rawUnknown(t, KNOWN));
+  return withUnknown(n, t, KNOWN);
 }
 
 const LLADDR_RE = /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){0,31}$/i;

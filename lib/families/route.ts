@@ -7,7 +7,7 @@ import type { Describe } from '../protocol/connection.js';
 import { needHeader, type Message } from '../protocol/message.js';
 import {
   type DevRef, type RtnlRequest, type Scope, type Prefix,
-  validateDev, intIn, afOf, familyOf, validateFamily, parsePrefix, isNetwork, scopeNumber, scopeName, rawUnknown,
+  validateDev, intIn, afOf, familyOf, validateFamily, parsePrefix, isNetwork, scopeNumber, scopeName, withUnknown,
 } from './addr.js';
 import {
   RTMSG_LEN, RTNEXTHOP_LEN, RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE,
@@ -206,7 +206,7 @@ export function decodeRoute(msg: Message): Route | undefined {
   }
   const mp = t.bytes(RTA_MULTIPATH);
   if (mp) r.nexthops = decodeMultipath(mp);
-  return Object.assign(r, rawUnknown(t, KNOWN));
+  return withUnknown(r, t, KNOWN);
 }
 
 export type RouteAction = 'add' | 'replace' | 'append' | 'delete';

@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { isIP } from 'node:net';
 import { MessageWriter } from '../../lib/codec/writer.js';
-import { parseIpv4, ipv4Bits, ipv4FromBits, isIpv4, parseMac, ipFamily, ipToBytes, macToBytes, bytesToIp } from '../../lib/codec/address.js';
+import { parseIpv4, ipv4Bits, ipv4FromBits, isIpv4, parseMac, ipFamily, ipToBytes, macToBytes, bytesToIp, bytesToMac, macAt } from '../../lib/codec/address.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
 import { fdbRequest } from '../../lib/families/fdb.js';
 
@@ -161,6 +161,22 @@ describe('parseMac against the former regex', () => {
       'lladdr: not a MAC address (xx:xx:xx:xx:xx:xx): "00:11:22:33:44"',
     ]);
     expect(errorOf(() => macToBytes(42 as unknown as string, 'mac'))?.[0]).toBe('mac');
+  });
+});
+
+describe('bytesToMac / macAt against the former byte-by-byte text', () => {
+  const reference = (bytes: Uint8Array): string => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join(':');
+  it('every length from 0 to 20 (6 takes its own path), read in place at any offset', () => {
+    for (let n = 0; n <= 20; n++) {
+      for (let k = 0; k < 200; k++) {
+        const buf = Uint8Array.from({ length: n + 7 }, () => Math.floor(random() * 256));
+        const at = Math.floor(random() * 7);
+        const bytes = buf.subarray(at, at + n);
+        expect(macAt(buf, at, n)).toBe(reference(bytes));
+        expect(bytesToMac(bytes)).toBe(reference(bytes));
+      }
+    }
+    expect(bytesToMac(Uint8Array.of(0, 0x0f, 0x10, 0xa0, 0xff, 0x5e))).toBe('00:0f:10:a0:ff:5e');
   });
 });
 

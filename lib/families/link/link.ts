@@ -1,8 +1,7 @@
 // RTM_*LINK: the link object, its decoder, and request builders for list and
 // get (create, set and delete are in requests.ts).
 import { MessageWriter } from '../../codec/writer.js';
-import { AttrTable } from '../../codec/reader.js';
-import { bytesToMac } from '../../codec/address.js';
+import { AttrTable, counterAt } from '../../codec/reader.js';
 import { needHeader, type Message } from '../../protocol/message.js';
 import { linkKind, type KnownKind, type LinkInfoByKind, type SlaveInfoByKind } from './kinds/index.js';
 import { validateIfname, validateIfindex, writeIfinfomsg } from './common.js';
@@ -83,12 +82,22 @@ export function isPortOf<K extends keyof SlaveInfoByKind>(link: Link, masterKind
   return link.slaveKind === masterKind;
 }
 
-function decodeStats64(bytes: Buffer): LinkStats64 {
-  const stats = {} as LinkStats64;
-  RTNL_LINK_STATS64_FIELDS.forEach((name, i) => {
-    // Older kernels send a shorter struct; missing tail counters read as 0.
-    stats[name] = (i + 1) * 8 <= bytes.length ? bytes.readBigUInt64LE(i * 8) : 0n;
-  });
+/** Every counter 0: copied per link (a spread copy keeps its shape), then the others set. */
+const ZERO_STATS64 = Object.fromEntries(RTNL_LINK_STATS64_FIELDS.map((name) => [name, 0n])) as LinkStats64;
+
+/**
+ * The counters at `at`, read in place. A zero costs no bigint (counterAt);
+ * readBigUInt64LE per counter, into an object grown a field at a time, made
+ * ~100 bigints per link: most of a 3000-link dump's garbage.
+ */
+function decodeStats64(buf: Buffer, at: number, length: number): LinkStats64 {
+  const stats = { ...ZERO_STATS64 };
+  // Older kernels send a shorter struct; missing tail counters read as 0.
+  const n = Math.min(RTNL_LINK_STATS64_FIELDS.length, length >> 3);
+  for (let i = 0; i < n; i++) {
+    const value = counterAt(buf, at + i * 8, 8);
+    if (value !== 0n) stats[RTNL_LINK_STATS64_FIELDS[i]!] = value;
+  }
   return stats;
 }
 
@@ -120,37 +129,49 @@ export function decodeLink(msg: Message): Link {
     lowerUp: (flags & IFF_LOWER_UP) !== 0,
     operstate: OPERSTATES[t.u8(IFLA_OPERSTATE) ?? 0] ?? 'unknown',
   };
-  const set = <K extends keyof Link>(key: K, value: Link[K] | undefined): void => {
-    if (value !== undefined) link[key] = value;
-  };
-  set('mtu', t.u32(IFLA_MTU));
-  set('minMtu', t.u32(IFLA_MIN_MTU));
-  set('maxMtu', t.u32(IFLA_MAX_MTU));
-  const mac = t.bytes(IFLA_ADDRESS);
-  if (mac) link.mac = bytesToMac(mac);
-  const brd = t.bytes(IFLA_BROADCAST);
-  if (brd) link.broadcast = bytesToMac(brd);
-  const perm = t.bytes(IFLA_PERM_ADDRESS);
-  if (perm) link.permanentMac = bytesToMac(perm);
-  set('master', t.u32(IFLA_MASTER));
+  // Each optional field stored by name: a helper taking the key made every store a keyed one (and a closure per link).
+  const mtu = t.u32(IFLA_MTU);
+  if (mtu !== undefined) link.mtu = mtu;
+  const minMtu = t.u32(IFLA_MIN_MTU);
+  if (minMtu !== undefined) link.minMtu = minMtu;
+  const maxMtu = t.u32(IFLA_MAX_MTU);
+  if (maxMtu !== undefined) link.maxMtu = maxMtu;
+  const mac = t.mac(IFLA_ADDRESS);
+  if (mac !== undefined) link.mac = mac;
+  const broadcast = t.mac(IFLA_BROADCAST);
+  if (broadcast !== undefined) link.broadcast = broadcast;
+  const permanentMac = t.mac(IFLA_PERM_ADDRESS);
+  if (permanentMac !== undefined) link.permanentMac = permanentMac;
+  const master = t.u32(IFLA_MASTER);
+  if (master !== undefined) link.master = master;
   const lower = t.s32(IFLA_LINK);
   if (lower !== undefined && lower !== link.index) link.link = lower;
-  set('linkNetnsId', t.s32(IFLA_LINK_NETNSID));
-  set('txqlen', t.u32(IFLA_TXQLEN));
-  set('alias', t.str(IFLA_IFALIAS));
-  set('group', t.u32(IFLA_GROUP));
-  set('promiscuity', t.u32(IFLA_PROMISCUITY));
+  const linkNetnsId = t.s32(IFLA_LINK_NETNSID);
+  if (linkNetnsId !== undefined) link.linkNetnsId = linkNetnsId;
+  const txqlen = t.u32(IFLA_TXQLEN);
+  if (txqlen !== undefined) link.txqlen = txqlen;
+  const alias = t.str(IFLA_IFALIAS);
+  if (alias !== undefined) link.alias = alias;
+  const group = t.u32(IFLA_GROUP);
+  if (group !== undefined) link.group = group;
+  const promiscuity = t.u32(IFLA_PROMISCUITY);
+  if (promiscuity !== undefined) link.promiscuity = promiscuity;
   const carrier = t.u8(IFLA_CARRIER);
   if (carrier !== undefined) link.carrier = carrier !== 0;
-  const stats = t.bytes(IFLA_STATS64);
-  if (stats) link.stats64 = decodeStats64(stats);
+  const statsAt = t.offsetOf(IFLA_STATS64);
+  if (statsAt >= 0) link.stats64 = decodeStats64(b, statsAt, t.lengthOf(IFLA_STATS64));
   const info = t.nested(IFLA_LINKINFO);
   if (info) {
-    set('kind', info.str(IFLA_INFO_KIND));
-    set('info', decodeKindData(link.kind, info.nested(IFLA_INFO_DATA), info.bytes(IFLA_INFO_DATA)));
-    set('slaveKind', info.str(IFLA_INFO_SLAVE_KIND));
-    const slave = link.slaveKind === undefined ? undefined : `${link.slaveKind}:port`;
-    set('slaveInfo', decodeKindData(slave, info.nested(IFLA_INFO_SLAVE_DATA), info.bytes(IFLA_INFO_SLAVE_DATA)));
+    const kind = info.str(IFLA_INFO_KIND);
+    if (kind !== undefined) link.kind = kind;
+    const data = decodeKindData(kind, info.nested(IFLA_INFO_DATA), info.bytes(IFLA_INFO_DATA));
+    if (data !== undefined) link.info = data;
+    const slaveKind = info.str(IFLA_INFO_SLAVE_KIND);
+    if (slaveKind !== undefined) {
+      link.slaveKind = slaveKind;
+      const slaveInfo = decodeKindData(`${slaveKind}:port`, info.nested(IFLA_INFO_SLAVE_DATA), info.bytes(IFLA_INFO_SLAVE_DATA));
+      if (slaveInfo !== undefined) link.slaveInfo = slaveInfo;
+    }
   }
   return link;
 }
