@@ -2,7 +2,8 @@
 // checked, and written a chunk at a time: no object per entry. A FdbRequest per
 // entry (and a record per message) lived until the batch's last ack, so each
 // scavenge copied them: 50k deletes spent ~12 ms in GC, a third of their JS time.
-import { MessageWriter, type MessageSource, type WrittenMessage } from '../codec/writer.js';
+import { MessageWriter, type WrittenMessage } from '../codec/writer.js';
+import { MessageChunk } from '../codec/chunk.js';
 import type { DevRef, ResolveIfindex } from './addr.js';
 import { checkFdb, fdbRequest, FDB_ACTION_FLAGS, type FdbAction, type FdbSpec } from './fdb.js';
 import { NDA_DST, NDA_LLADDR } from '../uapi/neighbour.js';
@@ -125,17 +126,11 @@ export class FdbColumns {
 }
 
 /**
- * One chunk of FdbColumns as Connection.batch reads it: one object per
- * batch, written again for each chunk (the chunk before must be answered
- * first). Its messages have no records: message(k) writes entry k again, alone,
+ * One chunk of FdbColumns as Connection.batch reads it (see MessageChunk).
+ * Its messages have no records: message(k) writes entry k again, alone,
  * with its text and field names, when an error asks for it.
  */
-export class FdbChunk implements MessageSource {
-  count = 0;
-  private from = 0;
-  private readonly out: MessageWriter;
-  private readonly starts: Int32Array;
-
+export class FdbChunk extends MessageChunk {
   constructor(
     private readonly columns: FdbColumns,
     chunk: number,
@@ -143,34 +138,18 @@ export class FdbChunk implements MessageSource {
     private readonly specAt: (i: number) => { action: FdbAction; spec: FdbSpec },
     private readonly ifindex: ResolveIfindex,
   ) {
-    this.out = new MessageWriter(Math.max(4096, chunk * (PLAIN_BYTES + DST_BYTES)), { fieldNames: false });
-    this.starts = new Int32Array(chunk + 1);
+    super(Math.min(chunk, columns.length), PLAIN_BYTES + DST_BYTES);
   }
 
   /** Writes entries [from, to) and returns this. */
   fill(from: number, to: number): this {
-    if (to - from >= this.starts.length) throw new RangeError('FdbChunk.fill: more entries than the chunk size');
-    const w = this.out;
-    w.reset();
-    for (let i = from; i < to; i++) {
-      this.starts[i - from] = w.length;
-      this.columns.write(w, i, this.ifindexBySlot);
-    }
-    this.starts[to - from] = w.length;
-    this.from = from;
-    this.count = to - from;
-    return this;
+    return this.fillRange(from, to);
   }
 
-  view(): Buffer {
-    return this.out.view();
+  protected writeEntry(w: MessageWriter, i: number): void {
+    this.columns.write(w, i, this.ifindexBySlot);
   }
-  startOf(k: number): number {
-    return this.starts[k]!;
-  }
-  lengthOf(k: number): number {
-    return this.starts[k + 1]! - this.starts[k]!;
-  }
+
   message(k: number): WrittenMessage {
     const i = this.from + k;
     const one = new MessageWriter(256);

@@ -2,6 +2,7 @@
 // validated before anything is read or sent (a bad op anywhere means a
 // ValidationError and nothing sent), and each step knows its command, its
 // objects and, only when an error asks, its text.
+import { MessageChunk } from '../../codec/chunk.js';
 import { MessageWriter, type MessageLabel, type MessageSource, type WrittenMessage } from '../../codec/writer.js';
 import { NetlinkError, ValidationError, errnoCode, errorUnderField, showValue } from '../../protocol/errors.js';
 import {
@@ -191,8 +192,6 @@ export class EncodedOps {
   private readonly written = new MessageWriter(4096, { fieldNames: false });
   private writtenFrom?: Int32Array;
   private writtenTo?: Int32Array;
-  private readonly out: MessageWriter;
-  private readonly starts: Int32Array;
   private readonly source: EncodedChunk;
   private count = 0;
 
@@ -207,9 +206,7 @@ export class EncodedOps {
     this.scheduler = new Uint8Array(ops);
     this.address = new Int32Array(ops);
     this.port = new Uint16Array(ops);
-    this.out = new MessageWriter(Math.max(4096, Math.min(ops, chunk) * CHUNK_OP_BYTES), { fieldNames: false });
-    this.starts = new Int32Array(Math.min(ops, chunk) + 1);
-    this.source = new EncodedChunk(this.starts);
+    this.source = new EncodedChunk(this, Math.min(ops, chunk));
   }
 
   /** Op `count`, written in full (ops are added in order, each once). */
@@ -253,8 +250,8 @@ export class EncodedOps {
     return plainServiceKeyOf(this.serviceProtocol[i]!, this.serviceAddress[i]!, this.servicePort[i]!);
   }
 
-  /** Writes op i into `w` as its step would be written, family id included. */
-  private write(w: MessageWriter, i: number, familyId: number): void {
+  /** Writes op i into `w` as its step would be written, family id included (for EncodedChunk). */
+  write(w: MessageWriter, i: number, familyId: number): void {
     switch (this.kind[i]) {
       case OP_PLAIN_SERVICE:
         beginIpvs(w, familyId, IPVS_CMD_NEW_SERVICE);
@@ -287,52 +284,32 @@ export class EncodedOps {
    * an op's step again when its record is asked for (an error).
    */
   chunk(from: number, to: number, familyId: number, stepAt: (i: number) => Step): MessageSource {
-    const w = this.out;
-    const starts = this.starts;
-    if (to - from >= starts.length) throw new RangeError('EncodedOps.chunk: more ops than the chunk size');
-    w.reset();
-    for (let i = from; i < to; i++) {
-      starts[i - from] = w.length;
-      this.write(w, i, familyId);
-    }
-    starts[to - from] = w.length;
-    return this.source.reset(w.view(), from, to - from, familyId, stepAt);
+    return this.source.fill(from, to, familyId, stepAt);
   }
 }
 
-/**
- * The chunk EncodedOps.chunk() wrote, as Connection.batch reads it: one
- * object per batch, reset for each chunk. Closures made per chunk were
- * new functions to the JIT in every batch (startOf and lengthOf were
- * optimized again during each timed batch: --trace-opt).
- */
-class EncodedChunk implements MessageSource {
-  count = 0;
-  private bytes: Buffer = Buffer.alloc(0);
-  private from = 0;
+/** The chunk EncodedOps.chunk() wrote, as Connection.batch reads it (see MessageChunk). */
+class EncodedChunk extends MessageChunk {
   private familyId = 0;
   private stepAt: (i: number) => Step = () => new Step(0, 0);
 
-  constructor(private readonly starts: Int32Array) {}
+  constructor(
+    private readonly ops: EncodedOps,
+    size: number,
+  ) {
+    super(size, CHUNK_OP_BYTES);
+  }
 
-  reset(bytes: Buffer, from: number, count: number, familyId: number, stepAt: (i: number) => Step): this {
-    this.bytes = bytes;
-    this.from = from;
-    this.count = count;
+  fill(from: number, to: number, familyId: number, stepAt: (i: number) => Step): this {
     this.familyId = familyId;
     this.stepAt = stepAt;
-    return this;
+    return this.fillRange(from, to);
   }
 
-  view(): Buffer {
-    return this.bytes;
+  protected writeEntry(w: MessageWriter, i: number): void {
+    this.ops.write(w, i, this.familyId);
   }
-  startOf(k: number): number {
-    return this.starts[k]!;
-  }
-  lengthOf(k: number): number {
-    return this.starts[k + 1]! - this.starts[k]!;
-  }
+
   /** Message k written once more, alone, with its field names: the same bytes, so the kernel's offsets name the same fields. */
   message(k: number): WrittenMessage {
     const step = this.stepAt(this.from + k);
