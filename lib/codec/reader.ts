@@ -25,6 +25,95 @@ export function counterAt(buf: Buffer, at: number, size: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+// Walking attributes without a table: a decoder that reads every attribute
+// of a run once (a snapshot's 50k services and destinations) switches on each
+// type as it goes, with no table object per message. The helpers below take
+// the offset of an attribute's header ("pos"), as the walk has it.
+
+/**
+ * Checks the header of the attribute at `pos`, in a run of attributes that
+ * ends at `to`, and returns where the next attribute starts. Every walk goes
+ * through here, so a bad length is the same DecodeError everywhere.
+ */
+export function nextAttr(buf: Buffer, pos: number, to: number): number {
+  const len = buf.readUInt16LE(pos);
+  if (len < NLA_HDRLEN || pos + len > to) {
+    throw new DecodeError(`attribute at byte ${pos} has length ${len}, beyond its container (${to - pos} bytes left)`);
+  }
+  return pos + ((len + 3) & ~3);
+}
+
+/** The type of the attribute at `pos` (flags masked off). */
+export function attrTypeAt(buf: Buffer, pos: number): number {
+  return buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
+}
+
+/** The payload length of the attribute at `pos`. */
+export function payloadLength(buf: Buffer, pos: number): number {
+  return buf.readUInt16LE(pos) - NLA_HDRLEN;
+}
+
+/** The offset of the first attribute of `type` in bytes [from, to), or -1; every header is checked. */
+export function findAttr(buf: Buffer, from: number, to: number, type: number): number {
+  let found = -1;
+  for (let pos = from, next = 0; pos + NLA_HDRLEN <= to; pos = next) {
+    next = nextAttr(buf, pos, to);
+    if (found < 0 && attrTypeAt(buf, pos) === type) found = pos;
+  }
+  return found;
+}
+
+/** The payload offset of the attribute at `pos`, once it is known to hold at least `bytes` (else a DecodeError). */
+function payloadOf(buf: Buffer, pos: number, bytes: number): number {
+  const size = payloadLength(buf, pos);
+  if (size < bytes) throw new DecodeError(`attribute ${attrTypeAt(buf, pos)} has ${size} bytes, expected at least ${bytes}`);
+  return pos + NLA_HDRLEN;
+}
+
+export function u8At(buf: Buffer, pos: number): number {
+  return buf[payloadOf(buf, pos, 1)]!;
+}
+export function u16At(buf: Buffer, pos: number): number {
+  return buf.readUInt16LE(payloadOf(buf, pos, 2));
+}
+export function be16At(buf: Buffer, pos: number): number {
+  return buf.readUInt16BE(payloadOf(buf, pos, 2));
+}
+export function u32At(buf: Buffer, pos: number): number {
+  return buf.readUInt32LE(payloadOf(buf, pos, 4));
+}
+/** An IPv4 or IPv6 address as text (see AttrTable.ip). */
+export function ipAt(buf: Buffer, pos: number, family: 4 | 6): string {
+  const bytes = family === 4 ? 4 : 16;
+  return bytesToIp(buf, payloadOf(buf, pos, bytes), bytes);
+}
+/** A NUL-terminated (or unterminated) string (see AttrTable.str). */
+export function strAt(buf: Buffer, pos: number): string {
+  return stringIn(buf, pos + NLA_HDRLEN, pos + NLA_HDRLEN + payloadLength(buf, pos));
+}
+/** The attribute at `pos`, copied so it outlives the datagram (for `unknown` lists). */
+export function rawAttributeAt(buf: Buffer, pos: number): RawAttribute {
+  const at = pos + NLA_HDRLEN;
+  return { type: attrTypeAt(buf, pos), data: Buffer.from(buf.subarray(at, at + payloadLength(buf, pos))) };
+}
+
+/** The bytes [at, end) as text, up to the first NUL. */
+function stringIn(buf: Buffer, at: number, end: number): string {
+  const nul = buf.indexOf(0, at);
+  if (nul >= 0 && nul < end) end = nul;
+  return buf.toString('utf8', at, end);
+}
+
+/** The types in `types` (all below 32) as bits, for a walk's known-type test. */
+export function typeBits(types: readonly number[]): number {
+  let bits = 0;
+  for (const type of types) {
+    if (type < 0 || type >= 32) throw new RangeError(`typeBits: type ${type} is not below 32`);
+    bits |= 1 << type;
+  }
+  return bits;
+}
+
 /** The types below 32 in `known`, as bits; worked out once per set. */
 const lowMasks = new WeakMap<ReadonlySet<number>, number>();
 function lowMaskOf(known: ReadonlySet<number>): number {
@@ -49,25 +138,21 @@ export class AttrTable {
   // walk the bytes again (rarely needed, and it keeps a decode to 2 arrays).
   constructor(
     readonly buf: Buffer,
-    private readonly from: number,
-    private readonly to: number,
+    /** The run of attributes: bytes [from, to) of `buf`. */
+    readonly from: number,
+    readonly to: number,
   ) {
-    let pos = from;
-    while (pos + NLA_HDRLEN <= to) {
-      const len = buf.readUInt16LE(pos);
-      if (len < NLA_HDRLEN || pos + len > to) {
-        throw new DecodeError(`attribute at byte ${pos} has length ${len}, beyond its container (${to - pos} bytes left)`);
-      }
-      const type = buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
+    for (let pos = from, next = 0; pos + NLA_HDRLEN <= to; pos = next) {
+      next = nextAttr(buf, pos, to);
+      const type = attrTypeAt(buf, pos);
       if (type < 32) this.lowTypes |= 1 << type;
       else this.highTypes = true;
       // A repeated type keeps the first, as the kernel's nla_parse does not; callers
       // that expect repeats (multipath, lists) use each().
       if (this.start[type] === undefined) {
         this.start[type] = pos + NLA_HDRLEN;
-        this.size[type] = len - NLA_HDRLEN;
+        this.size[type] = payloadLength(buf, pos);
       }
-      pos += (len + 3) & ~3;
     }
   }
 
@@ -141,11 +226,7 @@ export class AttrTable {
   /** A NUL-terminated (or unterminated) string. */
   str(type: number): string | undefined {
     const at = this.start[type];
-    if (at === undefined) return undefined;
-    let end = at + this.size[type]!;
-    const nul = this.buf.indexOf(0, at);
-    if (nul >= 0 && nul < end) end = nul;
-    return this.buf.toString('utf8', at, end);
+    return at === undefined ? undefined : stringIn(this.buf, at, at + this.size[type]!);
   }
   /** The payload as a view into the kernel's bytes (no copy). */
   bytes(type: number): Buffer | undefined {
@@ -189,9 +270,7 @@ export class AttrTable {
     for (let pos = this.from; pos + NLA_HDRLEN <= this.to; ) {
       const len = this.buf.readUInt16LE(pos);
       const type = this.buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
-      if (!known.has(type)) {
-        (out ??= []).push({ type, data: Buffer.from(this.buf.subarray(pos + NLA_HDRLEN, pos + len)) });
-      }
+      if (!known.has(type)) (out ??= []).push(rawAttributeAt(this.buf, pos));
       pos += (len + 3) & ~3;
     }
     return out;

@@ -5,8 +5,8 @@
 // service gets its GET_DEST request built once and kept.
 import { AttrTable } from '../codec/reader.js';
 import { DecodeError } from '../protocol/errors.js';
-import { decodeServiceAttrs } from '../families/ipvs/service.js';
-import { buildDestinationDump, decodeDestinationAttrs } from '../families/ipvs/destination.js';
+import { decodeServiceIn } from '../families/ipvs/service.js';
+import { buildDestinationDump, decodeDestinationIn } from '../families/ipvs/destination.js';
 import { serviceIdOf } from '../families/ipvs/validate.js';
 import type { Destination, Service } from '../families/ipvs/types.js';
 import { AF_INET6 } from '../uapi/linux.js';
@@ -167,7 +167,7 @@ export class ServiceSlots extends IpvsSlots<ServiceLabels> {
 
   /** Labels and the GET_DEST request of a service new to this slot. */
   private adopt(r: ReplyBuffer, slot: number, nest: number, end: number): void {
-    const { stats: _stats, ...labels } = decodeServiceAttrs(new AttrTable(r.buf, nest + 4, end));
+    const { stats: _stats, ...labels } = decodeServiceIn(r.buf, nest + 4, end);
     this.labels[slot] = labels;
     const request = buildDestinationDump(this.familyId, serviceIdOf({ ...labels, stats: _stats })).view();
     if (request.length > REQUEST_STRIDE) throw new Error(`GET_DEST request of ${request.length} bytes`);
@@ -229,7 +229,7 @@ export class DestinationSlots extends IpvsSlots<DestinationLabels> {
     key[6] = a[IPVS_DEST_ATTR_PORT]! >= 0 ? r.be16(a[IPVS_DEST_ATTR_PORT]! + 4) : 0;
     const slot = this.table.claim();
     if (this.table.isNew(slot)) {
-      const d = decodeDestinationAttrs(new AttrTable(r.buf, nest + 4, nest + r.attrLen(nest)), serviceAf === AF_INET6 ? 6 : 4);
+      const d = decodeDestinationIn(r.buf, nest + 4, nest + r.attrLen(nest), serviceAf === AF_INET6 ? 6 : 4);
       this.labels[slot] = {
         address: d.address, family: d.family, port: d.port, forward: d.forward, service: serviceSlot,
         ...(d.tunnel ? { tunnel: d.tunnel } : {}), ...(d.unknown ? { unknown: d.unknown } : {}),

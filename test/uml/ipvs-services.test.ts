@@ -177,6 +177,8 @@ describe('what ipvsadm writes, the library reads identically', () => {
     expect(fw6.destinations).toEqual([expect.objectContaining({ address: '192.0.2.16', port: 0, forward: 'route' })]);
     expect(svc((s) => s.protocol === 'sctp')).toMatchObject({ address: '198.51.100.2', port: 9, scheduler: 'wrr' });
     expect(svc((s) => s.port === 80 && s.address === '198.51.100.3')).toMatchObject({ scheduler: 'lblcr', persistent: 5 });
+    // Services without destinations, between ones with them, get an empty list each.
+    for (const s of snap.filter((x) => x.fwmark === 5 || x.protocol === 'sctp' || x.address === '198.51.100.3')) expect(s.destinations).toEqual([]);
 
     // One by one, the same as the snapshot.
     expect(await ipvs.getService(TCP80)).toEqual(expect.objectContaining({ scheduler: 'sh', persistent: 60 }));

@@ -180,6 +180,26 @@ describe('bytesToMac / macAt against the former byte-by-byte text', () => {
   });
 });
 
+describe('bytesToIp (IPv4) against the former joined text', () => {
+  it('every value of each byte, at any offset, is the same text and one flat string', () => {
+    const buf = Buffer.alloc(9);
+    for (let v = 0; v < 256; v++) {
+      for (const at of [0, 5]) {
+        buf.fill(0);
+        buf[at] = v;
+        buf[at + 1] = 255 - v;
+        buf[at + 2] = (v * 7) & 0xff;
+        buf[at + 3] = v >> 1;
+        expect(bytesToIp(buf, at, 4)).toBe(`${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`);
+      }
+    }
+    // The scratch it is written into is reused: earlier results stay as they were.
+    const a = bytesToIp(Buffer.from([198, 18, 100, 200]));
+    const b = bytesToIp(Buffer.from([1, 2, 3, 4]));
+    expect([a, b]).toEqual(['198.18.100.200', '1.2.3.4']);
+  });
+});
+
 describe('MessageWriter.attrIp / attrMac', () => {
   it('write the same bytes as attrBytes(ipToBytes(...)) and attrBytes(macToBytes(...))', () => {
     const ips = [...IP_EDGES, ...Array.from({ length: 3000 }, randomIpLike)].filter((t) => isIP(t) !== 0);

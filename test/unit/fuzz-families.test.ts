@@ -13,11 +13,15 @@ import { neighbourRequest, decodeNeighbour } from '../../lib/families/neigh.js';
 import { routeRequest, decodeRoute } from '../../lib/families/route.js';
 import { resolveService, serviceId, SCHEDULERS } from '../../lib/families/ipvs/validate.js';
 import { resolveDestination } from '../../lib/families/ipvs/validate-destination.js';
-import { writeServiceNest, decodeServiceAttrs, compareService } from '../../lib/families/ipvs/service.js';
-import { writeDestinationNest, decodeDestinationAttrs, compareDestination } from '../../lib/families/ipvs/destination.js';
+import { writeServiceNest, decodeServiceIn, compareService } from '../../lib/families/ipvs/service.js';
+import { writeDestinationNest, decodeDestinationIn, compareDestination } from '../../lib/families/ipvs/destination.js';
 import type { ServiceSpec, DestinationSpec } from '../../lib/families/ipvs/types.js';
 import { GENL_HDRLEN } from '../../lib/uapi/genetlink.js';
 import { IPVS_CMD_ATTR_SERVICE, IPVS_CMD_ATTR_DEST } from '../../lib/uapi/ip_vs.js';
+
+// The decoders walk a byte range; these take the tables the tests build.
+const serviceOf = (t: AttrTable) => decodeServiceIn(t.buf, t.from, t.to);
+const destinationOf = (t: AttrTable, family: 4 | 6) => decodeDestinationIn(t.buf, t.from, t.to, family);
 
 const RUNS = { numRuns: 1000 };
 const IFINDEX = 7;
@@ -146,7 +150,7 @@ describe('IPVS service and destination nests → their decoders', () => {
     fc.assert(
       fc.property(service, (spec) => {
         const r = resolveService(spec, 'service', {});
-        const read = decodeServiceAttrs(genl((w) => writeServiceNest(w, r), IPVS_CMD_ATTR_SERVICE));
+        const read = serviceOf(genl((w) => writeServiceNest(w, r), IPVS_CMD_ATTR_SERVICE));
         expect(compareService(r, read, 'service')).toEqual([]);
         if (spec.fwmark !== undefined) expect(read.fwmark).toBe(spec.fwmark);
         else expect([read.protocol, read.address, read.port]).toEqual([spec.protocol, canonical(spec.address), spec.port]);
@@ -165,7 +169,7 @@ describe('IPVS service and destination nests → their decoders', () => {
       fc.property(fc.constantFrom(4, 6), dest, (family, spec) => {
         const svc = serviceId({ protocol: 'tcp', address: family === 4 ? '198.51.100.1' : '2001:db8::1', port: 80 });
         const r = resolveDestination(spec, svc, 'destination');
-        const read = decodeDestinationAttrs(genl((w) => writeDestinationNest(w, r), IPVS_CMD_ATTR_DEST), svc.family);
+        const read = destinationOf(genl((w) => writeDestinationNest(w, r), IPVS_CMD_ATTR_DEST), svc.family);
         expect(compareDestination(r, read, 'destination')).toEqual([]);
         expect([read.address, read.port]).toEqual([canonical(spec.address), spec.port]);
       }),

@@ -3,14 +3,17 @@
 // state), checked against what ipvsadm printed for the same state.
 import { describe, it, expect } from 'vitest';
 import type { Message } from '../../lib/protocol/message.js';
-import { AttrTable } from '../../lib/codec/reader.js';
-import { decodeService, decodeServiceAttrs } from '../../lib/families/ipvs/service.js';
-import { destinationDecoder, decodeDestinationAttrs } from '../../lib/families/ipvs/destination.js';
-import { decodeStats } from '../../lib/families/ipvs/stats.js';
+import { AttrTable, findAttr, payloadLength } from '../../lib/codec/reader.js';
+import { DecodeError } from '../../lib/protocol/errors.js';
+import { decodeService, decodeServiceIn } from '../../lib/families/ipvs/service.js';
+import { destinationDecoder, decodeDestinationIn } from '../../lib/families/ipvs/destination.js';
+import { decodeStatsAt } from '../../lib/families/ipvs/stats.js';
 import { SERVICE_DUMP, TCP_DEST_DUMP, UDP_DEST_DUMP, UDP_SERVICE_GET } from '../fixtures/ipvs-dumps.js';
 import type { Service } from '../../lib/families/ipvs/types.js';
 import { GENL_HDRLEN } from '../../lib/uapi/genetlink.js';
-import { IPVS_CMD_ATTR_SERVICE, IPVS_CMD_ATTR_DEST, IPVS_SVC_ATTR_STATS, IPVS_DEST_ATTR_ADDR_FAMILY } from '../../lib/uapi/ip_vs.js';
+import {
+  IPVS_CMD_ATTR_SERVICE, IPVS_CMD_ATTR_DEST, IPVS_SVC_ATTR_STATS, IPVS_DEST_ATTR_ADDR_FAMILY, IPVS_DEST_ATTR_WEIGHT, IPVS_DEST_ATTR_PORT,
+} from '../../lib/uapi/ip_vs.js';
 
 function msg(hex: string): Message {
   const buf = Buffer.from(hex, 'hex');
@@ -80,11 +83,11 @@ describe('IPVS service decoder (kernel bytes)', () => {
     const m = msg(SERVICE_DUMP.find((h) => decodeService(msg(h))!.stats.connections === 3n)!);
     const top = new AttrTable(m.buf, m.offset + GENL_HDRLEN, m.end);
     const nest = top.nested(IPVS_CMD_ATTR_SERVICE)!;
-    // Type 0 (IPVS_SVC_ATTR_UNSPEC) is never sent: it stands for a STATS64 nest the kernel did not send.
-    const fromOld = decodeStats(nest, 0, IPVS_SVC_ATTR_STATS);
+    const stats32 = nest.offsetOf(IPVS_SVC_ATTR_STATS) - 4;
+    const fromOld = decodeStatsAt(m.buf, stats32);
     expect(fromOld.connections).toBe(3n);
     expect(fromOld.inBytes).toBe(102n);
-    expect(decodeStats(nest, 0, 0).connections).toBe(0n);
+    expect(decodeStatsAt(m.buf, -1).connections).toBe(0n);
   });
 
   it('keeps attributes it does not know, raw', () => {
@@ -93,8 +96,7 @@ describe('IPVS service decoder (kernel bytes)', () => {
     const top = new AttrTable(m.buf, m.offset + GENL_HDRLEN, m.end);
     const nest = top.bytes(IPVS_CMD_ATTR_SERVICE)!;
     const extra = Buffer.from('0800c800deadbeef', 'hex');
-    const t = new AttrTable(Buffer.concat([nest, extra]), 0, nest.length + extra.length);
-    const s = decodeServiceAttrs(t);
+    const s = decodeServiceIn(Buffer.concat([nest, extra]), 0, nest.length + extra.length);
     expect(s.unknown).toEqual([{ type: 200, data: Buffer.from('deadbeef', 'hex') }]);
   });
 });
@@ -148,7 +150,42 @@ describe('IPVS destination decoder (kernel bytes)', () => {
       parts.push(h, a.data, Buffer.alloc((4 - (a.data.length % 4)) % 4));
     }
     const stripped = Buffer.concat(parts);
-    const d = decodeDestinationAttrs(new AttrTable(stripped, 0, stripped.length), 4);
+    const d = decodeDestinationIn(stripped, 0, stripped.length, 4);
     expect(d).toMatchObject({ address: '192.0.2.12', family: 4, port: 80, forward: 'route' });
+  });
+
+  // The nest of 192.0.2.12 (-g -w 7), with `extra` attributes after it.
+  const routeNest = (extra: string): Buffer => {
+    const m = msg(TCP_DEST_DUMP.find((h) => destinationDecoder(4)(msg(h))!.address === '192.0.2.12')!);
+    const at = findAttr(m.buf, m.offset + GENL_HDRLEN, m.end, IPVS_CMD_ATTR_DEST);
+    return Buffer.concat([m.buf.subarray(at + 4, at + 4 + payloadLength(m.buf, at)), Buffer.from(extra, 'hex')]);
+  };
+  const attr = (type: number, payload: string): string => {
+    const h = Buffer.alloc(4);
+    h.writeUInt16LE(4 + payload.length / 2, 0);
+    h.writeUInt16LE(type, 2);
+    return h.toString('hex') + payload;
+  };
+
+  it('a repeated attribute: the first counts (as AttrTable keeps it); unknown types are kept raw, repeats included', () => {
+    const nest = routeNest(attr(IPVS_DEST_ATTR_WEIGHT, '63000000') + attr(40, 'aa000000') + attr(40, 'bb000000') + attr(20, 'cc000000'));
+    const d = decodeDestinationIn(nest, 0, nest.length, 4);
+    expect(d.weight).toBe(7);
+    expect(d.unknown).toEqual([
+      { type: 40, data: Buffer.from('aa000000', 'hex') },
+      { type: 40, data: Buffer.from('bb000000', 'hex') },
+      { type: 20, data: Buffer.from('cc000000', 'hex') },
+    ]);
+    // Copied: they outlive the bytes they came from.
+    nest.fill(0);
+    expect(d.unknown![0]!.data.toString('hex')).toBe('aa000000');
+  });
+
+  it('a payload too short for its type, or a length beyond the nest, is a DecodeError', () => {
+    const port = Buffer.from(attr(IPVS_DEST_ATTR_PORT, '00'.repeat(1)) + '000000', 'hex');
+    expect(() => decodeDestinationIn(port, 0, port.length, 4)).toThrow(DecodeError);
+    expect(() => decodeDestinationIn(port, 0, port.length, 4)).toThrow(`attribute ${IPVS_DEST_ATTR_PORT} has 1 bytes, expected at least 2`);
+    const nest = routeNest('');
+    expect(() => decodeDestinationIn(nest, 0, nest.length - 4, 4)).toThrow(/beyond its container/);
   });
 });

@@ -6,9 +6,9 @@ import { AttrTable } from '../../lib/codec/reader.js';
 import { ValidationError } from '../../lib/protocol/errors.js';
 import { resolveService, serviceId, IpvsReadBackError } from '../../lib/families/ipvs/validate.js';
 import { resolveDestination, destinationId } from '../../lib/families/ipvs/validate-destination.js';
-import { writeServiceNest, decodeServiceAttrs, asService, compareService, serviceNeedsReadBack } from '../../lib/families/ipvs/service.js';
+import { writeServiceNest, decodeServiceIn, asService, compareService, serviceNeedsReadBack } from '../../lib/families/ipvs/service.js';
 import {
-  writeDestinationNest, decodeDestinationAttrs, asDestination, compareDestination, destinationNeedsReadBack,
+  writeDestinationNest, decodeDestinationIn, asDestination, compareDestination, destinationNeedsReadBack,
 } from '../../lib/families/ipvs/destination.js';
 import type { ServiceSpec, DestinationSpec, ServiceKey } from '../../lib/families/ipvs/types.js';
 import {
@@ -18,6 +18,10 @@ import {
   IP_VS_SVC_F_SCHED_SH_PORT, IP_VS_SVC_F_SCHED_MH_FALLBACK,
 } from '../../lib/uapi/ip_vs.js';
 import { AF_INET6 } from '../../lib/uapi/linux.js';
+
+// The decoders walk a byte range; these take the tables the tests build.
+const serviceOf = (t: AttrTable) => decodeServiceIn(t.buf, t.from, t.to);
+const destinationOf = (t: AttrTable, family: 4 | 6) => decodeDestinationIn(t.buf, t.from, t.to, family);
 
 const TCP: ServiceKey = { protocol: 'tcp', address: '198.51.100.1', port: 80 };
 const svcId = serviceId(TCP);
@@ -158,7 +162,7 @@ describe('encoders', () => {
     expect(flags.readUInt32LE(0)).toBe(IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED_SH_PORT);
     expect(flags.readUInt32LE(4) & IP_VS_SVC_F_SCHED_SH_PORT).toBeTruthy();
     // And it decodes back to the same service.
-    expect(decodeServiceAttrs(t)).toMatchObject({ address: '198.51.100.1', port: 80, scheduler: 'sh', persistent: 60, netmask: '255.255.255.0', pe: 'sip' });
+    expect(serviceOf(t)).toMatchObject({ address: '198.51.100.1', port: 80, scheduler: 'sh', persistent: 60, netmask: '255.255.255.0', pe: 'sip' });
   });
 
   it('service: an IPv6 prefix goes in host order', () => {
@@ -168,7 +172,7 @@ describe('encoders', () => {
     w.end('test');
     const t = nestOf(w, IPVS_CMD_ATTR_SERVICE);
     expect(t.u32(IPVS_SVC_ATTR_NETMASK)).toBe(64);
-    expect(decodeServiceAttrs(t)).toMatchObject({ fwmark: 4, family: 6, netmask: 64, flagBits: IP_VS_SVC_F_SCHED_MH_FALLBACK });
+    expect(serviceOf(t)).toMatchObject({ fwmark: 4, family: 6, netmask: 64, flagBits: IP_VS_SVC_F_SCHED_MH_FALLBACK });
   });
 
   it('destination: ports big-endian, address family always, tunnel only when set', () => {
@@ -180,7 +184,7 @@ describe('encoders', () => {
     expect(t.bytes(IPVS_DEST_ATTR_PORT)!.toString('hex')).toBe('1f90');
     expect(t.bytes(IPVS_DEST_ATTR_TUN_PORT)!.toString('hex')).toBe('17c0');
     expect(t.u16(IPVS_DEST_ATTR_ADDR_FAMILY)).toBe(AF_INET6);
-    expect(decodeDestinationAttrs(t, 4)).toMatchObject({ address: '2001:db8::10', family: 6, port: 8080, tunnel: { type: 'gue', port: 6080, checksum: 'remcsum' } });
+    expect(destinationOf(t, 4)).toMatchObject({ address: '2001:db8::10', family: 6, port: 8080, tunnel: { type: 'gue', port: 6080, checksum: 'remcsum' } });
 
     const plain = new MessageWriter();
     plain.begin(0x20, 0).u32(0);

@@ -6,8 +6,8 @@
 // the /proc parsers used without CAP_NET_ADMIN.
 import { describe, it, expect } from 'vitest';
 import { AttrTable } from '../../lib/codec/reader.js';
-import { decodeServiceAttrs } from '../../lib/families/ipvs/service.js';
-import { buildDestinationDump, decodeDestinationAttrs } from '../../lib/families/ipvs/destination.js';
+import { decodeServiceIn } from '../../lib/families/ipvs/service.js';
+import { buildDestinationDump, decodeDestinationIn } from '../../lib/families/ipvs/destination.js';
 import { serviceIdOf } from '../../lib/families/ipvs/validate.js';
 import { REPLY_HEADER } from '../../lib/transport/dump-channel.js';
 import { ReplyBuffer, RequestBuffer } from '../../lib/hotpath/raw.js';
@@ -20,6 +20,10 @@ import { AF_INET6 } from '../../lib/uapi/linux.js';
 import {
   IPVS_FAMILY_ID, SERVICE_REPLIES, DEST_REPLIES, LINK_STATS_REPLIES, IPVSADM_STATS, IP_LINK_LO, PROC_IP_VS, PROC_IP_VS_STATS,
 } from '../fixtures/stats-reader-kernel.js';
+
+// The decoders walk a byte range; these take the tables the tests build.
+const serviceOf = (t: AttrTable) => decodeServiceIn(t.buf, t.from, t.to);
+const destinationOf = (t: AttrTable, family: 4 | 6) => decodeDestinationIn(t.buf, t.from, t.to, family);
 
 /** Puts captured replies where a DumpChannel lands them; returns the end offset. */
 function load(r: ReplyBuffer, hex: string): number {
@@ -71,14 +75,14 @@ describe('service slots on real GET_SERVICE replies', () => {
     expect([...services.table.added.subarray(0, services.table.addedCount)].sort()).toEqual([...slots].sort());
     const rows = ipvsadmRows();
     messages(r, end, IPVS_FAMILY_ID).forEach((p, i) => {
-      const { stats, ...labels } = decodeServiceAttrs(nestOf(r, p, IPVS_CMD_ATTR_SERVICE));
+      const { stats, ...labels } = serviceOf(nestOf(r, p, IPVS_CMD_ATTR_SERVICE));
       const slot = slots[i]!;
       expect(services.labels[slot]).toEqual(labels);
       expect([...services.counters.subarray(slot * IPVS_STRIDE, (slot + 1) * IPVS_STRIDE)]).toEqual(Object.values(stats));
       const key = labels.fwmark !== undefined ? `FWM ${labels.fwmark}` : `${labels.protocol!.toUpperCase()} ${labels.family === 6 ? `[${labels.address}]` : labels.address}:${labels.port}`;
       expect(five(services.counters, slot)).toEqual(rows.get(key));
     });
-    const udp = slots[messages(r, end, IPVS_FAMILY_ID).findIndex((p) => decodeServiceAttrs(nestOf(r, p, IPVS_CMD_ATTR_SERVICE)).address === '198.51.100.3')]!;
+    const udp = slots[messages(r, end, IPVS_FAMILY_ID).findIndex((p) => serviceOf(nestOf(r, p, IPVS_CMD_ATTR_SERVICE)).address === '198.51.100.3')]!;
     expect(five(services.counters, udp)).toEqual([3n, 3n, 0n, 102n, 0n]);
   });
 
@@ -149,7 +153,7 @@ describe('destination slots on real GET_DEST replies', () => {
       const end = load(r, d.hex);
       for (const p of messages(r, end, IPVS_FAMILY_ID)) {
         const slot = dests.read(r, p, serviceSlot, d.family === 6 ? AF_INET6 : 2);
-        const dest = decodeDestinationAttrs(nestOf(r, p, IPVS_CMD_ATTR_DEST), d.family);
+        const dest = destinationOf(nestOf(r, p, IPVS_CMD_ATTR_DEST), d.family);
         expect(dests.labels[slot]).toMatchObject({ address: dest.address, port: dest.port, family: dest.family, forward: dest.forward, service: serviceSlot });
         expect([...dests.gauges.subarray(slot * DESTINATION_GAUGE_STRIDE, (slot + 1) * DESTINATION_GAUGE_STRIDE)]).toEqual([
           dest.weight, dest.activeConnections, dest.inactiveConnections, dest.persistentConnections, dest.upperThreshold, dest.lowerThreshold,

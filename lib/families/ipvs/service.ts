@@ -1,7 +1,9 @@
 // IPVS virtual services: the IPVS_CMD_ATTR_SERVICE nest written for
 // NEW/SET/DEL/GET_SERVICE (and as the service part of every destination
 // command), and services decoded from the kernel's replies.
-import { AttrTable } from '../../codec/reader.js';
+import {
+  attrTypeAt, be16At, findAttr, ipAt, nextAttr, payloadLength, rawAttributeAt, strAt, typeBits, u16At, u32At, type RawAttribute,
+} from '../../codec/reader.js';
 import { bytesToIp } from '../../codec/address.js';
 import { MessageWriter } from '../../codec/writer.js';
 import { fieldNames } from '../../codec/field-names.js';
@@ -16,14 +18,16 @@ import {
   IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT, IPVS_SVC_ATTR_NETMASK,
   IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_PE_NAME, IPVS_SVC_ATTR_STATS64,
 } from '../../uapi/ip_vs.js';
-import { beginGenl, genlAttrs } from '../genl.js';
-import { decodeStats, zeroStats } from './stats.js';
+import { beginGenl } from '../genl.js';
+import { GENL_HDRLEN } from '../../uapi/genetlink.js';
+import { decodeStatsAt, zeroStats } from './stats.js';
 import type { IpvsProtocol, Service, ServiceKey } from './types.js';
 import {
   PROTOCOLS, USER_FLAG_BITS, afOf, differences, namedFlags, nameOf, serviceId, type Mismatch, type ResolvedService, type ServiceId,
 } from './validate.js';
 
-const KNOWN = new Set([
+// The types decodeServiceIn reads; any other is kept raw in `unknown`.
+const KNOWN = typeBits([
   IPVS_SVC_ATTR_AF, IPVS_SVC_ATTR_PROTOCOL, IPVS_SVC_ATTR_ADDR, IPVS_SVC_ATTR_PORT, IPVS_SVC_ATTR_FWMARK,
   IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT, IPVS_SVC_ATTR_NETMASK,
   IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_PE_NAME, IPVS_SVC_ATTR_STATS64,
@@ -92,40 +96,74 @@ export function writeServiceNest(w: MessageWriter, service: ServiceId | Resolved
   w.endNest(nest);
 }
 
-/** Decodes the attributes inside an IPVS_CMD_ATTR_SERVICE nest. */
-export function decodeServiceAttrs(t: AttrTable): Service {
-  const family: 4 | 6 = t.u16(IPVS_SVC_ATTR_AF) === AF_INET6 ? 6 : 4;
-  const scheduler = t.str(IPVS_SVC_ATTR_SCHED_NAME) ?? 'none';
-  const rawFlags = t.bytes(IPVS_SVC_ATTR_FLAGS);
-  const flagBits = rawFlags && rawFlags.length >= IP_VS_FLAGS_LEN ? (rawFlags.readUInt32LE(0) & rawFlags.readUInt32LE(4)) >>> 0 : 0;
-  const timeout = t.u32(IPVS_SVC_ATTR_TIMEOUT) ?? 0;
+/**
+ * Decodes the attributes of an IPVS_CMD_ATTR_SERVICE nest, bytes [from, to)
+ * of `buf`: one walk into locals, no table (see decodeDestinationIn).
+ */
+export function decodeServiceIn(buf: Buffer, from: number, to: number): Service {
+  let seen = 0;
+  let af = 0, protocolNumber = 0, addressAt = -1, port = 0, fwmark = 0, schedulerAt = -1, flagsAt = -1, timeout = 0;
+  let netmaskAt = -1, stats64At = -1, stats32At = -1, peAt = -1;
+  let unknown: RawAttribute[] | undefined;
+  for (let pos = from, next = 0; pos + 4 <= to; pos = next) {
+    next = nextAttr(buf, pos, to);
+    const type = attrTypeAt(buf, pos);
+    const bit = type < 32 ? 1 << type : 0;
+    if ((KNOWN & bit) === 0) {
+      (unknown ??= []).push(rawAttributeAt(buf, pos));
+      continue;
+    }
+    if (seen & bit) continue; // the first of each type counts, as in AttrTable
+    seen |= bit;
+    switch (type) {
+      case IPVS_SVC_ATTR_AF: af = u16At(buf, pos); break;
+      case IPVS_SVC_ATTR_PROTOCOL: protocolNumber = u16At(buf, pos); break;
+      case IPVS_SVC_ATTR_ADDR: addressAt = pos; break;
+      case IPVS_SVC_ATTR_PORT: port = be16At(buf, pos); break;
+      case IPVS_SVC_ATTR_FWMARK: fwmark = u32At(buf, pos); break;
+      case IPVS_SVC_ATTR_SCHED_NAME: schedulerAt = pos; break;
+      case IPVS_SVC_ATTR_FLAGS: flagsAt = pos; break;
+      case IPVS_SVC_ATTR_TIMEOUT: timeout = u32At(buf, pos); break;
+      case IPVS_SVC_ATTR_NETMASK: netmaskAt = pos; break;
+      case IPVS_SVC_ATTR_STATS: stats32At = pos; break;
+      case IPVS_SVC_ATTR_PE_NAME: peAt = pos; break;
+      case IPVS_SVC_ATTR_STATS64: stats64At = pos; break;
+    }
+  }
+  const family: 4 | 6 = af === AF_INET6 ? 6 : 4;
+  const scheduler = schedulerAt < 0 ? 'none' : strAt(buf, schedulerAt);
+  // struct ip_vs_flags: the bits the kernel says are set, under its mask.
+  const flagBits = flagsAt >= 0 && payloadLength(buf, flagsAt) >= IP_VS_FLAGS_LEN ? (buf.readUInt32LE(flagsAt + 4) & buf.readUInt32LE(flagsAt + 8)) >>> 0 : 0;
   const persistent = flagBits & IP_VS_SVC_F_PERSISTENT ? timeout : 0;
-  const netmask = family === 4 ? (t.ip(IPVS_SVC_ATTR_NETMASK, 4) ?? '255.255.255.255') : (t.u32(IPVS_SVC_ATTR_NETMASK) ?? 128);
+  const netmask = family === 4 ? ipv4Netmask(buf, netmaskAt) : netmaskAt < 0 ? 128 : u32At(buf, netmaskAt);
   const flags = namedFlags(flagBits, scheduler);
-  const stats = decodeStats(t, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS);
-  const fwmark = t.u32(IPVS_SVC_ATTR_FWMARK);
+  const stats = decodeStatsAt(buf, stats64At >= 0 ? stats64At : stats32At);
   // Literals, not a spread of shared fields: a snapshot decodes 10k of these.
   let service: Service;
-  if (fwmark !== undefined && fwmark !== 0) {
+  if (fwmark !== 0) {
     service = { fwmark, family, scheduler, persistent, netmask, flags, flagBits, stats };
   } else {
-    const proto = t.u16(IPVS_SVC_ATTR_PROTOCOL) ?? 0;
     // A protocol this library has no name for (the kernel does not check) reads as its number.
-    const protocol = (nameOf(PROTOCOLS, proto) ?? String(proto)) as IpvsProtocol;
-    const address = t.ip(IPVS_SVC_ATTR_ADDR, family) ?? '';
-    service = { protocol, address, port: t.be16(IPVS_SVC_ATTR_PORT) ?? 0, family, scheduler, persistent, netmask, flags, flagBits, stats };
+    const protocol = (nameOf(PROTOCOLS, protocolNumber) ?? String(protocolNumber)) as IpvsProtocol;
+    const address = addressAt < 0 ? '' : ipAt(buf, addressAt, family);
+    service = { protocol, address, port, family, scheduler, persistent, netmask, flags, flagBits, stats };
   }
-  const pe = t.str(IPVS_SVC_ATTR_PE_NAME);
-  if (pe !== undefined && pe !== '') service.pe = pe;
-  const unknown = t.unknown(KNOWN);
+  const pe = peAt < 0 ? '' : strAt(buf, peAt);
+  if (pe !== '') service.pe = pe;
   if (unknown) service.unknown = unknown;
   return service;
 }
 
+/** An IPv4 service's netmask as text; the usual /32 is one shared string, not one per service. */
+function ipv4Netmask(buf: Buffer, pos: number): string {
+  return pos < 0 || u32At(buf, pos) === 0xffffffff ? '255.255.255.255' : ipAt(buf, pos, 4);
+}
+
 /** A GET_SERVICE reply or dump part; undefined when it holds no service. */
 export function decodeService(msg: Message): Service | undefined {
-  const nest = genlAttrs(msg).nested(IPVS_CMD_ATTR_SERVICE);
-  return nest ? decodeServiceAttrs(nest) : undefined;
+  const { buf } = msg;
+  const nest = findAttr(buf, msg.offset + GENL_HDRLEN, msg.end, IPVS_CMD_ATTR_SERVICE);
+  return nest < 0 ? undefined : decodeServiceIn(buf, nest + 4, nest + 4 + payloadLength(buf, nest));
 }
 
 /** Says "no such service …" for ESRCH. */

@@ -152,19 +152,39 @@ async function listInBulk<T>(
   decode: (i: number, msg: Message) => T | undefined,
   options: DumpOptions,
 ): Promise<{ lists: T[][]; interrupted: Set<number> }> {
-  const lists: T[][] = Array.from({ length: count }, () => []);
+  // A request's replies come one after another (BulkDump runs the dumps in
+  // order): they gather in `run`, and each list is cut from it at its size.
+  // A list grown by push keeps room for 16 (a service's 4 destinations held
+  // 176 bytes), for as long as the snapshot lives.
+  const lists: T[][] = new Array(count);
+  const run: T[] = [];
+  let runLength = 0;
+  let owner = -1;
+  const cut = (): void => {
+    if (owner < 0) return;
+    const list = run.slice(0, runLength);
+    lists[owner] = lists[owner]?.concat(list) ?? list;
+    runLength = 0;
+  };
   const interrupted = new Set<number>();
   let failure: Error | undefined;
   await bulk.run(requests, what, {
     message(i, msg) {
       if (msg.flags & NLM_F_DUMP_INTR) interrupted.add(i);
       const item = decode(i, msg);
-      if (item !== undefined) lists[i]!.push(item);
+      if (item === undefined) return;
+      if (i !== owner) {
+        cut();
+        owner = i;
+      }
+      run[runLength++] = item;
     },
     error(i, errno) {
       failure ??= new NetlinkError({ errno, operation: what(i) });
     },
   }, options);
   if (failure) throw failure;
+  cut();
+  for (let i = 0; i < count; i++) lists[i] ??= [];
   return { lists, interrupted };
 }
