@@ -4,6 +4,7 @@
 import { DecodeError } from '../protocol/errors.js';
 import { NLA_TYPE_MASK } from '../uapi/netlink.js';
 import { bytesToIp, macAt } from './address.js';
+import { s32le, u16be, u16le, u32be, u32le } from './bytes.js';
 
 const NLA_HDRLEN = 4;
 
@@ -19,8 +20,8 @@ export interface RawAttribute {
  */
 export function counterAt(buf: Buffer, at: number, size: number): bigint {
   if (size < 4) return 0n;
-  const lo = buf.readUInt32LE(at);
-  const hi = size >= 8 ? buf.readUInt32LE(at + 4) : 0;
+  const lo = u32le(buf, at);
+  const hi = size >= 8 ? u32le(buf, at + 4) : 0;
   if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
@@ -36,7 +37,7 @@ export function counterAt(buf: Buffer, at: number, size: number): bigint {
  * through here, so a bad length is the same DecodeError everywhere.
  */
 export function nextAttr(buf: Buffer, pos: number, to: number): number {
-  const len = buf.readUInt16LE(pos);
+  const len = u16le(buf, pos);
   if (len < NLA_HDRLEN || pos + len > to) {
     throw new DecodeError(`attribute at byte ${pos} has length ${len}, beyond its container (${to - pos} bytes left)`);
   }
@@ -45,12 +46,12 @@ export function nextAttr(buf: Buffer, pos: number, to: number): number {
 
 /** The type of the attribute at `pos` (flags masked off). */
 export function attrTypeAt(buf: Buffer, pos: number): number {
-  return buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
+  return u16le(buf, pos + 2) & NLA_TYPE_MASK;
 }
 
 /** The payload length of the attribute at `pos`. */
 export function payloadLength(buf: Buffer, pos: number): number {
-  return buf.readUInt16LE(pos) - NLA_HDRLEN;
+  return u16le(buf, pos) - NLA_HDRLEN;
 }
 
 /** The offset of the first attribute of `type` in bytes [from, to), or -1; every header is checked. */
@@ -74,13 +75,13 @@ export function u8At(buf: Buffer, pos: number): number {
   return buf[payloadOf(buf, pos, 1)]!;
 }
 export function u16At(buf: Buffer, pos: number): number {
-  return buf.readUInt16LE(payloadOf(buf, pos, 2));
+  return u16le(buf, payloadOf(buf, pos, 2));
 }
 export function be16At(buf: Buffer, pos: number): number {
-  return buf.readUInt16BE(payloadOf(buf, pos, 2));
+  return u16be(buf, payloadOf(buf, pos, 2));
 }
 export function u32At(buf: Buffer, pos: number): number {
-  return buf.readUInt32LE(payloadOf(buf, pos, 4));
+  return u32le(buf, payloadOf(buf, pos, 4));
 }
 /** An IPv4 or IPv6 address as text (see AttrTable.ip). */
 export function ipAt(buf: Buffer, pos: number, family: 4 | 6): string {
@@ -182,23 +183,23 @@ export class AttrTable {
   }
   u16(type: number): number | undefined {
     const at = this.need(type, 2);
-    return at === undefined ? undefined : this.buf.readUInt16LE(at);
+    return at === undefined ? undefined : u16le(this.buf, at);
   }
   be16(type: number): number | undefined {
     const at = this.need(type, 2);
-    return at === undefined ? undefined : this.buf.readUInt16BE(at);
+    return at === undefined ? undefined : u16be(this.buf, at);
   }
   u32(type: number): number | undefined {
     const at = this.need(type, 4);
-    return at === undefined ? undefined : this.buf.readUInt32LE(at);
+    return at === undefined ? undefined : u32le(this.buf, at);
   }
   s32(type: number): number | undefined {
     const at = this.need(type, 4);
-    return at === undefined ? undefined : this.buf.readInt32LE(at);
+    return at === undefined ? undefined : s32le(this.buf, at);
   }
   be32(type: number): number | undefined {
     const at = this.need(type, 4);
-    return at === undefined ? undefined : this.buf.readUInt32BE(at);
+    return at === undefined ? undefined : u32be(this.buf, at);
   }
   u64(type: number): bigint | undefined {
     const at = this.need(type, 8);
@@ -254,8 +255,8 @@ export class AttrTable {
   *each(): IterableIterator<RawAttribute> {
     // The constructor checked every length, so the walk cannot go wrong.
     for (let pos = this.from; pos + NLA_HDRLEN <= this.to; ) {
-      const len = this.buf.readUInt16LE(pos);
-      yield { type: this.buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK, data: this.buf.subarray(pos + NLA_HDRLEN, pos + len) };
+      const len = u16le(this.buf, pos);
+      yield { type: attrTypeAt(this.buf, pos), data: this.buf.subarray(pos + NLA_HDRLEN, pos + len) };
       pos += (len + 3) & ~3;
     }
   }
@@ -268,8 +269,8 @@ export class AttrTable {
     if (!this.highTypes && (this.lowTypes & ~lowMaskOf(known)) === 0) return undefined;
     let out: RawAttribute[] | undefined;
     for (let pos = this.from; pos + NLA_HDRLEN <= this.to; ) {
-      const len = this.buf.readUInt16LE(pos);
-      const type = this.buf.readUInt16LE(pos + 2) & NLA_TYPE_MASK;
+      const len = u16le(this.buf, pos);
+      const type = attrTypeAt(this.buf, pos);
       if (!known.has(type)) (out ??= []).push(rawAttributeAt(this.buf, pos));
       pos += (len + 3) & ~3;
     }

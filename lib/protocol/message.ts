@@ -1,4 +1,5 @@
 // The netlink message header, and walking the messages of one datagram.
+import { u16le, u32le } from '../codec/bytes.js';
 import { DecodeError } from './errors.js';
 
 export const NLMSG_HDRLEN = 16;
@@ -31,7 +32,7 @@ export interface MessageVisitor {
 export function walkMessages(buf: Buffer, start: number, end: number, visitor: MessageVisitor): void {
   let pos = start;
   while (pos + NLMSG_HDRLEN <= end) {
-    const len = buf.readUInt32LE(pos);
+    const len = u32le(buf, pos);
     if (len < NLMSG_HDRLEN || pos + len > end) {
       throw new DecodeError(`message at byte ${pos - start} claims ${len} bytes, datagram has ${end - pos}`);
     }
@@ -43,10 +44,10 @@ export function walkMessages(buf: Buffer, start: number, end: number, visitor: M
 /** The message of `length` bytes at `at` in `buf`, as decoders take it. */
 export function messageAt(buf: Buffer, at: number, length: number): Message {
   return {
-    type: buf.readUInt16LE(at + 4),
-    flags: buf.readUInt16LE(at + 6),
-    seq: buf.readUInt32LE(at + 8),
-    pid: buf.readUInt32LE(at + 12),
+    type: u16le(buf, at + 4),
+    flags: u16le(buf, at + 6),
+    seq: u32le(buf, at + 8),
+    pid: u32le(buf, at + 12),
     buf,
     offset: at + NLMSG_HDRLEN,
     end: at + length,

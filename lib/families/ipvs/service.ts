@@ -5,6 +5,7 @@ import {
   attrTypeAt, be16At, findAttr, ipAt, nextAttr, payloadLength, rawAttributeAt, strAt, typeBits, u16At, u32At, type RawAttribute,
 } from '../../codec/reader.js';
 import { bytesToIp } from '../../codec/address.js';
+import { u32le } from '../../codec/bytes.js';
 import { MessageWriter } from '../../codec/writer.js';
 import { fieldNames } from '../../codec/field-names.js';
 import type { Connection, DumpOptions, RequestOptions, Describe } from '../../protocol/connection.js';
@@ -133,7 +134,7 @@ export function decodeServiceIn(buf: Buffer, from: number, to: number): Service 
   const family: 4 | 6 = af === AF_INET6 ? 6 : 4;
   const scheduler = schedulerAt < 0 ? 'none' : strAt(buf, schedulerAt);
   // struct ip_vs_flags: the bits the kernel says are set, under its mask.
-  const flagBits = flagsAt >= 0 && payloadLength(buf, flagsAt) >= IP_VS_FLAGS_LEN ? (buf.readUInt32LE(flagsAt + 4) & buf.readUInt32LE(flagsAt + 8)) >>> 0 : 0;
+  const flagBits = flagsAt >= 0 && payloadLength(buf, flagsAt) >= IP_VS_FLAGS_LEN ? (u32le(buf, flagsAt + 4) & u32le(buf, flagsAt + 8)) >>> 0 : 0;
   const persistent = flagBits & IP_VS_SVC_F_PERSISTENT ? timeout : 0;
   const netmask = family === 4 ? ipv4Netmask(buf, netmaskAt) : netmaskAt < 0 ? 128 : u32At(buf, netmaskAt);
   const flags = namedFlags(flagBits, scheduler);

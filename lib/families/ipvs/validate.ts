@@ -301,6 +301,8 @@ function peName(name: unknown, field: string): string {
 /** The named flags a service has, read from its bits in the light of its scheduler. */
 export function namedFlags(bits: number, scheduler: string): Required<ServiceFlags> {
   const flags = { onePacket: (bits & IP_VS_SVC_F_ONEPACKET) !== 0, shFallback: false, shPort: false, mhFallback: false, mhPort: false };
+  // Most services set no scheduler flag: no walk over the table for them (a snapshot names 10k).
+  if ((bits & SCHED_BITS) === 0) return flags;
   for (const [name, sched, bit] of SCHED_FLAGS) if (sched === scheduler && (bits & bit) !== 0) flags[name] = true;
   return flags;
 }
