@@ -5,6 +5,7 @@
 //   permanent = NUD_PERMANENT (+NOARP): a local entry on a bridge; vxlan: never ages.
 //   static    = NUD_NOARP (+REACHABLE): a bridge entry that does not age.
 //   dynamic   = NUD_REACHABLE: ages like a learned entry.
+import { s32le, u16le } from '../codec/bytes.js';
 import { MessageWriter, type MessageLabel } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
 import { ipFamily, bytesToIp, macValue, ipv4Bits } from '../codec/address.js';
@@ -118,12 +119,12 @@ export function decodeFdb(msg: Message): FdbEntry | undefined {
   const t = new AttrTable(b, o + NDMSG_LEN, msg.end);
   const mac = t.mac(NDA_LLADDR);
   if (mac === undefined) return undefined;
-  const stateBits = b.readUInt16LE(o + 8);
+  const stateBits = u16le(b, o + 8);
   const flagBits = b[o + 10]!;
   const ext = t.u32(NDA_FLAGS_EXT) ?? 0;
   const e: FdbEntry = {
     mac,
-    ifindex: b.readInt32LE(o + 4),
+    ifindex: s32le(b, o + 4),
     state: stateName(stateBits),
     stateBits,
     self: (flagBits & NTF_SELF) !== 0,

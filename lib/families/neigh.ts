@@ -1,5 +1,6 @@
 // RTM_*NEIGH for AF_INET / AF_INET6: the ARP and NDP tables, proxy entries included.
 // (The same messages with AF_BRIDGE are the forwarding database: see fdb.ts.)
+import { s32le, u16le } from '../codec/bytes.js';
 import { MessageWriter } from '../codec/writer.js';
 import { AttrTable, type RawAttribute } from '../codec/reader.js';
 import { bytesToIp, ipFamily, type IpFamily } from '../codec/address.js';
@@ -97,12 +98,12 @@ export function decodeNeighbour(msg: Message): Neighbour | undefined {
   const t = new AttrTable(b, o + NDMSG_LEN, msg.end);
   const dst = t.bytes(NDA_DST);
   if (!dst) return undefined;
-  const stateBits = b.readUInt16LE(o + 8);
+  const stateBits = u16le(b, o + 8);
   const flagBits = b[o + 10]!;
   const ext = t.u32(NDA_FLAGS_EXT) ?? 0;
   const n: Neighbour = {
     family,
-    ifindex: b.readInt32LE(o + 4),
+    ifindex: s32le(b, o + 4),
     dst: bytesToIp(dst),
     state: neighStateName(stateBits),
     stateBits,

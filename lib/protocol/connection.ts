@@ -3,6 +3,7 @@
 // sendmsg calls as the socket buffers allow, timeouts and AbortSignal.
 // It runs in TypeScript because decoding here is cheaper than building JS
 // objects in C++ (see docs/ARCHITECTURE.md); native code only moves bytes.
+import { s32le, u16le, u32le } from '../codec/bytes.js';
 import { Transport } from '../transport/socket.js';
 import { FEATURE_RCVBUF_FORCE } from '../transport/native.js';
 import type { MessageSource, MessageWriter, WrittenMessage } from '../codec/writer.js';
@@ -72,7 +73,7 @@ function messageOf(p: Pending): WrittenMessage {
 
 /** The sequence number sendAll wrote into message `i` of `source` (its header's bytes 8-11). */
 function seqOf(source: MessageSource, bytes: Buffer, i: number): number {
-  return bytes.readUInt32LE(source.startOf(i) + 8);
+  return u32le(bytes, source.startOf(i) + 8);
 }
 
 export class Connection {
@@ -412,9 +413,9 @@ export class Connection {
    */
   /** @internal Called by walkMessages (see onDatagram). */
   onMessageAt(buf: Buffer, at: number, length: number): void {
-    if (length >= NLMSG_HDRLEN + 4 && buf.readUInt16LE(at + 4) === NLMSG_ERROR && buf.readInt32LE(at + NLMSG_HDRLEN) === 0) {
-      const seq = buf.readUInt32LE(at + 8);
-      const p = this.awaiting(buf.readUInt32LE(at + 12), seq);
+    if (length >= NLMSG_HDRLEN + 4 && u16le(buf, at + 4) === NLMSG_ERROR && s32le(buf, at + NLMSG_HDRLEN) === 0) {
+      const seq = u32le(buf, at + 8);
+      const p = this.awaiting(u32le(buf, at + 12), seq);
       if (p !== undefined && seq !== this.dumps.running) {
         this.acked(p, seq);
         return;

@@ -1,5 +1,6 @@
 // RTM_*LINK: the link object, its decoder, and request builders for list and
 // get (create, set and delete are in requests.ts).
+import { s32le, u16le, u32le } from '../../codec/bytes.js';
 import { MessageWriter } from '../../codec/writer.js';
 import { AttrTable, counterAt } from '../../codec/reader.js';
 import { needHeader, type Message } from '../../protocol/message.js';
@@ -118,12 +119,12 @@ export function decodeLink(msg: Message): Link {
   const b = msg.buf;
   const o = msg.offset;
   needHeader(msg, IFINFOMSG_LEN, 'a link message');
-  const flags = b.readUInt32LE(o + 8);
+  const flags = u32le(b, o + 8);
   const t = new AttrTable(b, o + IFINFOMSG_LEN, msg.end);
   const link: Link = {
-    index: b.readInt32LE(o + 4),
+    index: s32le(b, o + 4),
     name: t.str(IFLA_IFNAME) ?? '',
-    type: b.readUInt16LE(o + 2),
+    type: u16le(b, o + 2),
     flags,
     up: (flags & IFF_UP) !== 0,
     lowerUp: (flags & IFF_LOWER_UP) !== 0,
