@@ -105,6 +105,36 @@ function stringIn(buf: Buffer, at: number, end: number): string {
   return buf.toString('utf8', at, end);
 }
 
+/**
+ * The bookkeeping of a walk that reads the first attribute of each type it
+ * knows (`known`: types below 32, as bits) and keeps every other type raw,
+ * repeats included, as AttrTable does. A decoder keeps one and calls start()
+ * before each walk; it takes `unknown` before the next.
+ */
+export class FirstOfEach {
+  private seen = 0;
+  unknown: RawAttribute[] | undefined;
+
+  constructor(private readonly known: number) {}
+
+  start(): void {
+    this.seen = 0;
+    this.unknown = undefined;
+  }
+
+  /** True when the attribute at `pos`, of `type`, is one to read: the first of a known type. */
+  take(buf: Buffer, pos: number, type: number): boolean {
+    const bit = type < 32 ? 1 << type : 0;
+    if ((this.known & bit) === 0) {
+      (this.unknown ??= []).push(rawAttributeAt(buf, pos));
+      return false;
+    }
+    if (this.seen & bit) return false;
+    this.seen |= bit;
+    return true;
+  }
+}
+
 /** The types in `types` (all below 32) as bits, for a walk's known-type test. */
 export function typeBits(types: readonly number[]): number {
   let bits = 0;

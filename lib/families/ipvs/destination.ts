@@ -3,7 +3,7 @@
 // dump-only and names one service, so listing every destination takes one
 // dump per service (see snapshot.ts for doing those side by side).
 import {
-  attrTypeAt, be16At, findAttr, ipAt, nextAttr, payloadLength, rawAttributeAt, typeBits, u16At, u32At, u8At, type RawAttribute,
+  FirstOfEach, attrTypeAt, be16At, findAttr, ipAt, nextAttr, payloadLength, typeBits, u16At, u32At, u8At,
 } from '../../codec/reader.js';
 import { bytesToIp } from '../../codec/address.js';
 import { MessageWriter } from '../../codec/writer.js';
@@ -29,12 +29,12 @@ import { FORWARD_METHODS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, differences, nameOf, t
 import { type DestinationId, type ResolvedDestination } from './validate-destination.js';
 
 // The types decodeDestinationIn reads; any other is kept raw in `unknown`.
-const KNOWN = typeBits([
+const WALK = new FirstOfEach(typeBits([
   IPVS_DEST_ATTR_ADDR, IPVS_DEST_ATTR_PORT, IPVS_DEST_ATTR_FWD_METHOD, IPVS_DEST_ATTR_WEIGHT,
   IPVS_DEST_ATTR_U_THRESH, IPVS_DEST_ATTR_L_THRESH, IPVS_DEST_ATTR_ACTIVE_CONNS, IPVS_DEST_ATTR_INACT_CONNS,
   IPVS_DEST_ATTR_PERSIST_CONNS, IPVS_DEST_ATTR_STATS, IPVS_DEST_ATTR_ADDR_FAMILY, IPVS_DEST_ATTR_STATS64,
   IPVS_DEST_ATTR_TUN_TYPE, IPVS_DEST_ATTR_TUN_PORT, IPVS_DEST_ATTR_TUN_FLAGS,
-]);
+]));
 
 const destinationFields = fieldNames([
   'address', 'port', 'forward', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnel.type', 'tunnel.port', 'tunnel.checksum',
@@ -76,21 +76,14 @@ export function writeDestinationNest(w: MessageWriter, dest: DestinationId | Res
  * of these, and a table per nest was a third of the time (see ARCHITECTURE.md).
  */
 export function decodeDestinationIn(buf: Buffer, from: number, to: number, serviceFamily: 4 | 6): Destination {
-  let seen = 0;
+  WALK.start();
   let addressAt = -1, af = 0, port = 0, fwd = 0, weight = 0, upperThreshold = 0, lowerThreshold = 0;
   let activeConnections = 0, inactiveConnections = 0, persistentConnections = 0;
   let stats64At = -1, stats32At = -1, tunnelType = 0, tunnelPort = 0, tunnelFlags = 0;
-  let unknown: RawAttribute[] | undefined;
   for (let pos = from, next = 0; pos + 4 <= to; pos = next) {
     next = nextAttr(buf, pos, to);
     const type = attrTypeAt(buf, pos);
-    const bit = type < 32 ? 1 << type : 0;
-    if ((KNOWN & bit) === 0) {
-      (unknown ??= []).push(rawAttributeAt(buf, pos));
-      continue;
-    }
-    if (seen & bit) continue; // the first of each type counts, as in AttrTable
-    seen |= bit;
+    if (!WALK.take(buf, pos, type)) continue;
     switch (type) {
       case IPVS_DEST_ATTR_ADDR: addressAt = pos; break;
       case IPVS_DEST_ATTR_PORT: port = be16At(buf, pos); break;
@@ -132,7 +125,7 @@ export function decodeDestinationIn(buf: Buffer, from: number, to: number, servi
       checksum: tunnelFlags & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM ? 'remcsum' : tunnelFlags & IP_VS_TUNNEL_ENCAP_FLAG_CSUM ? 'csum' : 'none',
     };
   }
-  if (unknown) dest.unknown = unknown;
+  if (WALK.unknown) dest.unknown = WALK.unknown;
   return dest;
 }
 

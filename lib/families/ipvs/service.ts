@@ -2,7 +2,7 @@
 // NEW/SET/DEL/GET_SERVICE (and as the service part of every destination
 // command), and services decoded from the kernel's replies.
 import {
-  attrTypeAt, be16At, findAttr, ipAt, nextAttr, payloadLength, rawAttributeAt, strAt, typeBits, u16At, u32At, type RawAttribute,
+  FirstOfEach, attrTypeAt, be16At, findAttr, ipAt, nextAttr, payloadLength, strAt, typeBits, u16At, u32At,
 } from '../../codec/reader.js';
 import { bytesToIp } from '../../codec/address.js';
 import { u32le } from '../../codec/bytes.js';
@@ -28,11 +28,11 @@ import {
 } from './validate.js';
 
 // The types decodeServiceIn reads; any other is kept raw in `unknown`.
-const KNOWN = typeBits([
+const WALK = new FirstOfEach(typeBits([
   IPVS_SVC_ATTR_AF, IPVS_SVC_ATTR_PROTOCOL, IPVS_SVC_ATTR_ADDR, IPVS_SVC_ATTR_PORT, IPVS_SVC_ATTR_FWMARK,
   IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT, IPVS_SVC_ATTR_NETMASK,
   IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_PE_NAME, IPVS_SVC_ATTR_STATS64,
-]);
+]));
 
 /** Starts one IPVS command in `w`. */
 export function beginIpvs(w: MessageWriter, familyId: number, cmd: number, flags = NLM_F_REQUEST | NLM_F_ACK): MessageWriter {
@@ -102,20 +102,13 @@ export function writeServiceNest(w: MessageWriter, service: ServiceId | Resolved
  * of `buf`: one walk into locals, no table (see decodeDestinationIn).
  */
 export function decodeServiceIn(buf: Buffer, from: number, to: number): Service {
-  let seen = 0;
+  WALK.start();
   let af = 0, protocolNumber = 0, addressAt = -1, port = 0, fwmark = 0, schedulerAt = -1, flagsAt = -1, timeout = 0;
   let netmaskAt = -1, stats64At = -1, stats32At = -1, peAt = -1;
-  let unknown: RawAttribute[] | undefined;
   for (let pos = from, next = 0; pos + 4 <= to; pos = next) {
     next = nextAttr(buf, pos, to);
     const type = attrTypeAt(buf, pos);
-    const bit = type < 32 ? 1 << type : 0;
-    if ((KNOWN & bit) === 0) {
-      (unknown ??= []).push(rawAttributeAt(buf, pos));
-      continue;
-    }
-    if (seen & bit) continue; // the first of each type counts, as in AttrTable
-    seen |= bit;
+    if (!WALK.take(buf, pos, type)) continue;
     switch (type) {
       case IPVS_SVC_ATTR_AF: af = u16At(buf, pos); break;
       case IPVS_SVC_ATTR_PROTOCOL: protocolNumber = u16At(buf, pos); break;
@@ -151,7 +144,7 @@ export function decodeServiceIn(buf: Buffer, from: number, to: number): Service 
   }
   const pe = peAt < 0 ? '' : strAt(buf, peAt);
   if (pe !== '') service.pe = pe;
-  if (unknown) service.unknown = unknown;
+  if (WALK.unknown) service.unknown = WALK.unknown;
   return service;
 }
 
