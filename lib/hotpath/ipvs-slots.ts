@@ -3,7 +3,6 @@
 // costs integer reads only; a new one is decoded once with the family's
 // ordinary decoders (service.ts, destination.ts) for its labels, and a new
 // service gets its GET_DEST request built once and kept.
-import { AttrTable } from '../codec/reader.js';
 import { DecodeError } from '../protocol/errors.js';
 import { decodeServiceIn } from '../families/ipvs/service.js';
 import { buildDestinationDump, decodeDestinationIn } from '../families/ipvs/destination.js';
